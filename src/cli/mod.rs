@@ -1,0 +1,281 @@
+//! The command line: clap definitions and the glue from arguments to stages. `main` maps the
+//! outcome to an exit code in one place.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::error::{Error, InputError};
+use crate::evaluate::catalog::{Catalog, Severity};
+use crate::evaluate::{self, Setup};
+use crate::gate;
+use crate::report::{self, Format, Report, Settings};
+use crate::score;
+
+#[derive(Debug, Parser)]
+#[command(name = "drready", version, about = "Could we recover from a disaster today, and can we prove it?")]
+#[command(long_about = "drready judges the disaster-recovery posture of AWS accounts and the team's DR \
+paperwork with Cedar policies mapped to SOC 2, ISO/IEC 27001:2022 and GDPR, and scores the result.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Judge a posture snapshot and print the scorecard
+    Audit(AuditArgs),
+    /// List the controls: id, title, severity, frameworks, remediation
+    Controls(ControlsArgs),
+    /// Work with Cedar policy folders
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Print a JSON Schema
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+    /// Write a synthetic snapshot of N resources (for benchmarks)
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a folder of `.cedar` files (and an optional `drready.cedarschema`) in strict mode
+    Validate {
+        /// The folder
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// The snapshot format
+    Snapshot,
+}
+
+/// Arguments every judging command shares.
+#[derive(Debug, Args)]
+pub struct JudgeArgs {
+    /// The configuration file (components, targets, matching rules, control parameters)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Judge as of this time (RFC 3339, or a date) instead of the snapshot's collection time
+    #[arg(long, value_name = "RFC3339", value_parser = parse_as_of)]
+    pub as_of: Option<DateTime<Utc>>,
+    /// A folder of `.cedar` files adding controls, or replacing built-in files of the same name
+    #[arg(long, value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The snapshot to judge
+    #[arg(long, value_name = "FILE", required_unless_present = "example", conflicts_with = "example")]
+    pub snapshot: Option<PathBuf>,
+    /// Judge the bundled example (no AWS account needed)
+    #[arg(long)]
+    pub example: bool,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Exit 1 when a control of this severity or higher fails
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Exit 3 when any verdict lacks evidence
+    #[arg(long)]
+    pub strict: bool,
+    /// A folder with report templates (`report.md.j2`) overriding the built-in ones
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Resources listed per control in the table and Markdown views
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_rows: usize,
+    /// Colour in the table view
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Worker threads for evaluation (0: one per core)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ControlsArgs {
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// A folder of `.cedar` files adding or replacing controls
+    #[arg(long, value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// How many resources
+    #[arg(long, value_name = "N")]
+    pub resources: usize,
+    /// Where to write it
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Seed of the generator
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+/// RFC 3339, or a bare date (midnight UTC).
+pub fn parse_as_of(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        if let Some(t) = d.and_hms_opt(0, 0, 0) {
+            return Ok(t.and_utc());
+        }
+    }
+    Err(format!("`{s}` is not an RFC 3339 time (e.g. 2026-11-25T12:00:00Z) or a date (2026-11-25)"))
+}
+
+/// Run a parsed command; the exit code on success.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
+    match cli.command {
+        Command::Audit(args) => audit(args, out),
+        Command::Controls(args) => controls(args, out),
+        Command::Policy(PolicyCommand::Validate { dir }) => {
+            let catalog = Catalog::load_dir_only(&dir)?;
+            let own = catalog.controls.iter().filter(|c| !c.source.starts_with("policies/")).count();
+            writeln!(out, "{}: {own} control(s) valid against the schema (strict mode)", dir.display())
+                .map_err(|e| Error::io("writing output", e))?;
+            Ok(gate::EXIT_OK)
+        }
+        Command::Schema(SchemaCommand::Snapshot) => {
+            let text = serde_json::to_string_pretty(&crate::snapshot::json_schema())
+                .map_err(|e| Error::Other(e.to_string()))?;
+            writeln!(out, "{text}").map_err(|e| Error::io("writing output", e))?;
+            Ok(gate::EXIT_OK)
+        }
+        Command::Synth(args) => {
+            let file = std::fs::File::create(&args.out).map_err(|e| Error::io(format!("creating `{}`", args.out.display()), e))?;
+            let mut w = std::io::BufWriter::new(file);
+            crate::synth::write(&mut w, args.resources, args.seed).map_err(|e| Error::io(format!("writing `{}`", args.out.display()), e))?;
+            w.flush().map_err(|e| Error::io(format!("writing `{}`", args.out.display()), e))?;
+            Ok(gate::EXIT_OK)
+        }
+    }
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config, Error> {
+    match path {
+        Some(p) => Ok(Config::load(p)?),
+        None => Ok(Config::default()),
+    }
+}
+
+fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let catalog = Catalog::load(args.judge.policies.as_deref())?;
+    let (config, config_name) = match (&args.judge.config, args.example) {
+        (Some(p), _) => (load_config(Some(p))?, Some(p.display().to_string())),
+        (None, true) => (
+            Config::parse(crate::example::CONFIG, Path::new(crate::example::CONFIG_PATH))?,
+            Some(crate::example::CONFIG_PATH.to_string()),
+        ),
+        (None, false) => (Config::default(), None),
+    };
+    let template = match &args.templates {
+        Some(dir) => {
+            let path = dir.join(report::markdown::TEMPLATE_NAME);
+            match std::fs::read_to_string(&path) {
+                Ok(t) => Some(t),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(InputError::io(&path, &e).into()),
+            }
+        }
+        None => None,
+    };
+    let setup = Setup { catalog: &catalog, config: &config, as_of: args.judge.as_of, threads: args.threads };
+    let eval = match (&args.snapshot, args.example) {
+        (Some(path), _) => evaluate::evaluate_path(path, &setup)?,
+        (None, _) => evaluate::evaluate_snapshot(crate::example::snapshot()?, &setup)?,
+    };
+    let scorecard = score::score(&catalog, &eval);
+    let settings = Settings {
+        config: config_name,
+        policies: args.judge.policies.as_ref().map(|p| p.display().to_string()),
+        fail_on: args.fail_on,
+        strict: args.strict,
+        params: config.params.clone(),
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::IsTerminal::is_terminal(&std::io::stdout())
+        }
+    };
+    let report = Report {
+        catalog: &catalog,
+        eval: &eval,
+        scorecard: &scorecard,
+        settings: &settings,
+        max_rows: args.max_rows,
+        template,
+        color,
+    };
+    report::render(args.format, &report, out).map_err(|e| Error::io("writing the report", e))?;
+    Ok(gate::exit_code(&catalog, &eval, args.fail_on, args.strict))
+}
+
+fn controls(args: ControlsArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let catalog = Catalog::load(args.policies.as_deref())?;
+    let w = |e| Error::io("writing output", e);
+    match args.format {
+        ListFormat::Json => {
+            let text = serde_json::to_string_pretty(&catalog.controls).map_err(|e| Error::Other(e.to_string()))?;
+            writeln!(out, "{text}").map_err(w)?;
+        }
+        ListFormat::Table => {
+            let mut t = comfy_table::Table::new();
+            t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                .set_width(150)
+                .force_no_tty();
+            t.set_header(["Control", "Severity", "Applies to", "SOC 2", "ISO 27001", "GDPR", "Remediation"]);
+            let mut sorted: Vec<_> = catalog.controls.iter().collect();
+            sorted.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+            for c in sorted {
+                let refs = |f| c.frameworks.get(&f).map(|v: &Vec<String>| v.join(" ")).unwrap_or_default();
+                t.add_row(vec![
+                    format!("{}\n{}", c.id, c.title),
+                    c.severity.as_str().to_string(),
+                    c.resource_types.join(" "),
+                    refs(crate::evaluate::catalog::Framework::Soc2),
+                    refs(crate::evaluate::catalog::Framework::Iso27001),
+                    refs(crate::evaluate::catalog::Framework::Gdpr),
+                    c.remediation.clone().unwrap_or_default(),
+                ]);
+            }
+            writeln!(out, "{t}").map_err(w)?;
+            writeln!(out, "{} controls · policy set {}", catalog.controls.len(), &catalog.hash[..12]).map_err(w)?;
+        }
+    }
+    Ok(gate::EXIT_OK)
+}

@@ -1,0 +1,362 @@
+//! `drready.toml`: components and their targets, the rules that put resources in components, and
+//! the control parameters (with the defaults of CONTROLS.md).
+//!
+//! The file is read into `RawConfig` (exactly what was written) and checked into `Config`. Values
+//! are checked while the TOML is read, so an error names the file, line and column.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use wildmatch::WildMatch;
+
+use crate::duration;
+use crate::error::InputError;
+use crate::snapshot::{ComponentSpec, Resource};
+
+/// Name of the component that resources no rule matches belong to.
+pub const DEFAULT_COMPONENT: &str = "platform";
+/// The default component's targets: the seed DR plan's full-platform targets.
+pub const DEFAULT_RTO_SECONDS: u64 = 4 * 3_600;
+pub const DEFAULT_RPO_SECONDS: u64 = 15 * 60;
+
+/// A duration written as text (`15m`, `4 hours`) or as a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Seconds(pub u64);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Text {
+            Number(u64),
+            Text(String),
+        }
+        match Text::deserialize(d)? {
+            Text::Number(n) => Ok(Seconds(n)),
+            Text::Text(t) => duration::parse_seconds(&t).map(Seconds).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{t}` is not a duration (write e.g. `15m`, `4h`, `7d` or `30 minutes`)"
+                ))
+            }),
+        }
+    }
+}
+
+/// A fraction from 0 to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Fraction(pub f64);
+
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if (0.0..=1.0).contains(&v) {
+            Ok(Fraction(v))
+        } else {
+            Err(serde::de::Error::custom(format!("`{v}` is not a fraction between 0 and 1")))
+        }
+    }
+}
+
+/// The control parameters. Every field has the CONTROLS.md default.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    pub rds_min_retention_days: u32,
+    pub snapshot_max_age: Seconds,
+    pub replica_lag_window: Seconds,
+    pub require_kms: bool,
+    pub object_lock_min_days: u32,
+    pub backup_retention_days: u32,
+    pub backup_max_retention_days: u32,
+    pub backup_frequency: Seconds,
+    pub backup_min_retention_days: u32,
+    pub vault_lock_min_days: u32,
+    pub recovery_point_max_age: Seconds,
+    pub air_gapped_max_age: Seconds,
+    pub backup_job_window: Seconds,
+    pub backup_job_success_rate: Fraction,
+    pub break_glass_principals: Vec<String>,
+    pub dr_role: Option<String>,
+    pub component_test_cadence: Seconds,
+    pub integration_test_cadence: Seconds,
+    pub full_test_cadence: Seconds,
+    pub drill_cadence: Seconds,
+    pub test_results_retention_days: u32,
+    pub backup_verification_window: Seconds,
+    pub access_review_window: Seconds,
+    pub exec_review_window: Seconds,
+}
+
+const DAY: u64 = 86_400;
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            rds_min_retention_days: 7,
+            snapshot_max_age: Seconds(26 * 3_600),
+            replica_lag_window: Seconds(3_600),
+            require_kms: true,
+            object_lock_min_days: 30,
+            backup_retention_days: 90,
+            backup_max_retention_days: 400,
+            backup_frequency: Seconds(DAY),
+            backup_min_retention_days: 35,
+            vault_lock_min_days: 7,
+            recovery_point_max_age: Seconds(DAY),
+            air_gapped_max_age: Seconds(7 * DAY),
+            backup_job_window: Seconds(30 * DAY),
+            backup_job_success_rate: Fraction(0.99),
+            break_glass_principals: Vec::new(),
+            dr_role: None,
+            component_test_cadence: Seconds(31 * DAY),
+            integration_test_cadence: Seconds(92 * DAY),
+            full_test_cadence: Seconds(183 * DAY),
+            drill_cadence: Seconds(366 * DAY),
+            test_results_retention_days: 1_096,
+            backup_verification_window: Seconds(7 * DAY),
+            access_review_window: Seconds(92 * DAY),
+            exec_review_window: Seconds(183 * DAY),
+        }
+    }
+}
+
+/// Which resources belong to a component. A resource matches when every given criterion holds:
+/// its type is listed, its id or name matches one of the globs, and it carries every tag.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MatchRule {
+    pub types: Vec<String>,
+    pub ids: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawComponent {
+    pub name: String,
+    #[serde(default)]
+    pub rto: Option<Seconds>,
+    #[serde(default)]
+    pub rpo: Option<Seconds>,
+    #[serde(default)]
+    pub replica_rpo: Option<Seconds>,
+    #[serde(default)]
+    pub tier: Option<String>,
+    #[serde(default)]
+    pub multi_az: Option<bool>,
+    #[serde(default)]
+    pub cross_region: Option<bool>,
+    #[serde(default)]
+    pub cross_account: Option<bool>,
+    #[serde(default)]
+    pub air_gapped: Option<bool>,
+    #[serde(default, rename = "match")]
+    pub match_rule: Option<MatchRule>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawScope {
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+    pub dr_region: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawProgram {
+    pub results_retention_days: Option<u32>,
+}
+
+/// `drready.toml` as written.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawConfig {
+    pub scope: RawScope,
+    pub params: Params,
+    pub default_component: Option<RawComponent>,
+    pub components: Vec<RawComponent>,
+    pub program: RawProgram,
+}
+
+/// A checked configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub scope: RawScope,
+    pub params: Params,
+    /// Components named in the config, in file order (the first matching rule wins).
+    pub components: Vec<ConfigComponent>,
+    /// Targets of resources no rule matches, when the config sets them.
+    pub default_component: Option<ComponentSpec>,
+    pub program: RawProgram,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConfigComponent {
+    pub spec: ComponentSpec,
+    rule: Option<CompiledRule>,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledRule {
+    types: Vec<String>,
+    ids: Vec<WildMatch>,
+    tags: BTreeMap<String, String>,
+}
+
+impl CompiledRule {
+    fn matches(&self, resource: &Resource) -> bool {
+        let record = resource.record();
+        (self.types.is_empty() || self.types.iter().any(|t| t == resource.type_name()))
+            && (self.ids.is_empty()
+                || self
+                    .ids
+                    .iter()
+                    .any(|g| g.matches(record.id()) || g.matches(record.display_name())))
+            && self.tags.iter().all(|(k, v)| record.tags().get(k) == Some(v))
+    }
+}
+
+fn spec_of(raw: &RawComponent, source: &str) -> ComponentSpec {
+    ComponentSpec {
+        name: raw.name.clone(),
+        rto_seconds: raw.rto.map(|s| s.0),
+        rpo_seconds: raw.rpo.map(|s| s.0),
+        replica_rpo_seconds: raw.replica_rpo.map(|s| s.0),
+        tier: raw.tier.clone(),
+        multi_az: raw.multi_az,
+        cross_region: raw.cross_region,
+        cross_account: raw.cross_account,
+        air_gapped: raw.air_gapped,
+        source: Some(source.to_string()),
+    }
+}
+
+impl Config {
+    /// Read and check a config file.
+    pub fn load(path: &Path) -> Result<Config, InputError> {
+        let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+        Self::parse(&text, path)
+    }
+
+    /// Parse config text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, InputError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|s| crate::error::line_col(text, s.start))
+                .unwrap_or((0, 0));
+            InputError::at(path, line, column, e.message().to_string())
+        })?;
+        Self::check(raw, path)
+    }
+
+    fn check(raw: RawConfig, path: &Path) -> Result<Config, InputError> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut components = Vec::new();
+        for c in &raw.components {
+            if c.name.trim().is_empty() {
+                return Err(InputError::plain(path, "a component has an empty `name`"));
+            }
+            if !seen.insert(c.name.clone()) {
+                return Err(InputError::plain(
+                    path,
+                    format!("component `{}` is defined twice", c.name),
+                ));
+            }
+            let rule = c.match_rule.as_ref().map(|m| CompiledRule {
+                types: m.types.clone(),
+                ids: m.ids.iter().map(|g| WildMatch::new(g)).collect(),
+                tags: m.tags.clone(),
+            });
+            components.push(ConfigComponent { spec: spec_of(c, "config"), rule });
+        }
+        if let Some(region) = &raw.scope.dr_region {
+            if region.trim().is_empty() {
+                return Err(InputError::plain(path, "`scope.dr_region` is empty"));
+            }
+        }
+        Ok(Config {
+            default_component: raw.default_component.as_ref().map(|c| spec_of(c, "config")),
+            scope: raw.scope,
+            params: raw.params,
+            components,
+            program: raw.program,
+        })
+    }
+
+    /// The component a resource belongs to by the config's rules, if any rule matches.
+    pub fn component_for(&self, resource: &Resource) -> Option<&str> {
+        self.components
+            .iter()
+            .find(|c| c.rule.as_ref().is_some_and(|r| r.matches(resource)))
+            .map(|c| c.spec.name.as_str())
+    }
+}
+
+/// The default component when neither config nor snapshot gives one.
+pub fn builtin_default_component() -> ComponentSpec {
+    ComponentSpec {
+        name: DEFAULT_COMPONENT.to_string(),
+        rto_seconds: Some(DEFAULT_RTO_SECONDS),
+        rpo_seconds: Some(DEFAULT_RPO_SECONDS),
+        source: Some("default".to_string()),
+        ..ComponentSpec::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_catalog() {
+        let c = Config::parse("", Path::new("x.toml")).unwrap();
+        assert_eq!(c.params.rds_min_retention_days, 7);
+        assert_eq!(c.params.snapshot_max_age, Seconds(26 * 3_600));
+        assert_eq!(c.params.backup_job_success_rate, Fraction(0.99));
+        assert_eq!(c.params.test_results_retention_days, 1_096);
+    }
+
+    #[test]
+    fn a_bad_duration_names_file_line_and_column() {
+        let err = Config::parse("[params]\nsnapshot_max_age = \"soon\"\n", Path::new("d.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("d.toml:2:20: "), "{err}");
+        assert!(err.contains("`soon` is not a duration"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_and_duplicate_components_are_errors() {
+        assert!(Config::parse("[params]\nretention = 3\n", Path::new("a.toml")).is_err());
+        let twice = "[[components]]\nname = \"db\"\n[[components]]\nname = \"db\"\n";
+        let err = Config::parse(twice, Path::new("b.toml")).unwrap_err().to_string();
+        assert!(err.contains("component `db` is defined twice"), "{err}");
+    }
+
+    #[test]
+    fn rules_match_on_type_glob_and_tags() {
+        let text = r#"
+[[components]]
+name = "db"
+[components.match]
+types = ["rds_instance"]
+ids = ["orders-*"]
+tags = { app = "orders" }
+"#;
+        let c = Config::parse(text, Path::new("c.toml")).unwrap();
+        let mut db = crate::snapshot::RdsDatabase {
+            id: "arn:aws:rds:us-east-1:1:db:orders-main".into(),
+            ..Default::default()
+        };
+        db.tags.insert("app".into(), "orders".into());
+        assert_eq!(c.component_for(&Resource::RdsInstance(db.clone())), Some("db"));
+        assert_eq!(c.component_for(&Resource::RdsCluster(db.clone())), None);
+        db.tags.clear();
+        assert_eq!(c.component_for(&Resource::RdsInstance(db)), None);
+    }
+}

@@ -1,0 +1,496 @@
+//! The control catalog: the Cedar schema and policies, checked and indexed.
+//!
+//! Built-in policies are embedded in the binary; `--policies DIR` adds files, and a file with the
+//! same name as a built-in one replaces it. Every policy is validated against the schema in strict
+//! mode when loaded; an invalid one is an error with its file, line and column, never skipped.
+//!
+//! Each control is one `forbid` carrying `@id`, `@title`, `@severity` and the framework annotations.
+//! A policy with `@applies("control-id")` instead says which resources that control is meant for.
+//! Policies are re-identified by their `@id` (Cedar numbers them `policy0…` per file) and split
+//! by resource type, so each request sees only the controls that can apply to it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use cedar_policy::{Policy, PolicyId, PolicySet, Schema, ValidationMode, Validator};
+use miette::Diagnostic;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::InputError;
+
+/// The schema file name, built in and overridable.
+pub const SCHEMA_FILE: &str = "drready.cedarschema";
+
+/// The built-in policy files, embedded so the tool works from any folder.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (SCHEMA_FILE, include_str!("../../policies/drready.cedarschema")),
+    ("rds.cedar", include_str!("../../policies/rds.cedar")),
+    ("s3.cedar", include_str!("../../policies/s3.cedar")),
+    ("backup.cedar", include_str!("../../policies/backup.cedar")),
+    ("monitoring.cedar", include_str!("../../policies/monitoring.cedar")),
+    ("process.cedar", include_str!("../../policies/process.cedar")),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// The weight of a control of this severity in the score.
+    pub fn weight(self) -> f64 {
+        match self {
+            Self::Critical => 10.0,
+            Self::High => 5.0,
+            Self::Medium => 3.0,
+            Self::Low => 1.0,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Critical => "critical",
+            Self::High => "high",
+            Self::Medium => "medium",
+            Self::Low => "low",
+        }
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "critical" => Ok(Self::Critical),
+            "high" => Ok(Self::High),
+            "medium" => Ok(Self::Medium),
+            "low" => Ok(Self::Low),
+            other => Err(format!("`{other}` is not a severity (critical, high, medium, low)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Framework {
+    Soc2,
+    Iso27001,
+    Gdpr,
+}
+
+impl Framework {
+    pub const ALL: [Framework; 3] = [Self::Soc2, Self::Iso27001, Self::Gdpr];
+
+    /// The annotation that maps a control to this framework.
+    pub fn annotation(self) -> &'static str {
+        match self {
+            Self::Soc2 => "soc2",
+            Self::Iso27001 => "iso27001",
+            Self::Gdpr => "gdpr",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Soc2 => "SOC 2",
+            Self::Iso27001 => "ISO/IEC 27001:2022",
+            Self::Gdpr => "GDPR",
+        }
+    }
+}
+
+/// A control: one forbid policy and what its annotations say.
+#[derive(Debug, Clone, Serialize)]
+pub struct Control {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// Framework references, e.g. soc2 → ["A1.2", "CC9.1"].
+    pub frameworks: BTreeMap<Framework, Vec<String>>,
+    pub remediation: Option<String>,
+    /// The Cedar entity types the control can apply to.
+    pub resource_types: Vec<String>,
+    /// The facts the policy reads (`resource.x`, `resource.component.rpo`, `context.params.y`).
+    pub facts: Vec<String>,
+    /// Resource attributes whose absence is itself a finding (nothing exists), not missing evidence.
+    pub absence_fails: Vec<String>,
+    /// Whether an `@applies` policy narrows the resources the control is meant for.
+    pub conditional: bool,
+    /// The file (and line) the policy came from.
+    pub source: String,
+    /// Other annotations, e.g. `aws_backup_audit`.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// The loaded, validated catalog.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub schema: Schema,
+    /// Controls in a stable order (by id).
+    pub controls: Vec<Control>,
+    /// Per Cedar entity type: the policy set holding its controls and their `@applies` policies.
+    pub sets: HashMap<String, PolicySet>,
+    /// SHA-256 over every file used, by name.
+    pub hash: String,
+    /// The files used, by name, with their text: what an evidence bundle keeps.
+    pub files: BTreeMap<String, String>,
+}
+
+/// Id of the `@applies` policy of a control.
+pub fn applies_id(control: &str) -> String {
+    format!("{control}#applies")
+}
+
+const KNOWN_ANNOTATIONS: &[&str] =
+    &["id", "title", "severity", "soc2", "iso27001", "gdpr", "remediation", "absence_fails", "applies"];
+
+impl Catalog {
+    /// The built-in catalog, with the files of `dir` added or replacing built-ins by name.
+    pub fn load(dir: Option<&Path>) -> Result<Catalog, InputError> {
+        let mut files: BTreeMap<String, (PathBuf, String)> = BUILTIN
+            .iter()
+            .map(|(name, text)| {
+                (name.to_string(), (PathBuf::from("policies").join(name), text.to_string()))
+            })
+            .collect();
+        if let Some(dir) = dir {
+            for (name, path, text) in read_dir(dir)? {
+                files.insert(name, (path, text));
+            }
+        }
+        Self::from_files(files)
+    }
+
+    /// Only the files of `dir` (its own schema, or the built-in one when it has none).
+    pub fn load_dir_only(dir: &Path) -> Result<Catalog, InputError> {
+        let mut files = BTreeMap::new();
+        let (name, text) = BUILTIN[0];
+        files.insert(name.to_string(), (PathBuf::from("policies").join(name), text.to_string()));
+        for (name, path, text) in read_dir(dir)? {
+            files.insert(name, (path, text));
+        }
+        Self::from_files(files)
+    }
+
+    fn from_files(files: BTreeMap<String, (PathBuf, String)>) -> Result<Catalog, InputError> {
+        let (schema_path, schema_text) = files
+            .get(SCHEMA_FILE)
+            .ok_or_else(|| InputError::plain(Path::new(SCHEMA_FILE), "no schema"))?;
+        let schema = match Schema::from_cedarschema_str(schema_text) {
+            Ok((schema, _warnings)) => schema,
+            Err(e) => return Err(diagnostic_error(schema_path, schema_text, &e)),
+        };
+        let validator = Validator::new(schema.clone());
+
+        let mut controls: BTreeMap<String, (Control, Policy)> = BTreeMap::new();
+        let mut scopes: BTreeMap<String, (Policy, String)> = BTreeMap::new();
+        for (name, (path, text)) in &files {
+            if !name.ends_with(".cedar") {
+                continue;
+            }
+            let set = PolicySet::from_str(text).map_err(|e| diagnostic_error(path, text, &e))?;
+            let result = validator.validate(&set, ValidationMode::Strict);
+            if let Some(e) = result.validation_errors().next() {
+                return Err(diagnostic_error(path, text, e));
+            }
+            if set.templates().next().is_some() {
+                return Err(InputError::plain(path, "templates are not supported; write static policies"));
+            }
+            let mut policies: Vec<&Policy> = set.policies().collect();
+            // Cedar numbers policies in file order: keep that order for messages.
+            policies.sort_by_key(|p| p.id().to_string().trim_start_matches("policy").parse::<usize>().unwrap_or(0));
+            for policy in policies {
+                let line = policy_line(text, policy);
+                let here = || format!("{}:{line}", path.display());
+                if let Some(target) = policy.annotation("applies") {
+                    check_forbid(policy, path, text, line)?;
+                    if let Some((_, first)) = scopes.get(target) {
+                        return Err(InputError::at(path, line, 1, format!(
+                            "control `{target}` has a second `@applies` policy (the first is at {first})"
+                        )));
+                    }
+                    let id = PolicyId::new(applies_id(target));
+                    scopes.insert(target.to_string(), (policy.new_id(id), here()));
+                    continue;
+                }
+                let control = control_of(policy, path, text, line, &schema)?;
+                if let Some((other, _)) = controls.get(&control.id) {
+                    return Err(InputError::at(path, line, 1, format!(
+                        "duplicate control id `{}` (also at {})", control.id, other.source
+                    )));
+                }
+                let renamed = policy.new_id(PolicyId::new(control.id.clone()));
+                controls.insert(control.id.clone(), (control, renamed));
+            }
+        }
+
+        let mut sets: HashMap<String, PolicySet> = HashMap::new();
+        let mut out = Vec::with_capacity(controls.len());
+        for (id, (mut control, policy)) in controls {
+            let scope = scopes.remove(&id);
+            control.conditional = scope.is_some();
+            for ty in &control.resource_types {
+                let set = sets.entry(ty.clone()).or_default();
+                add(set, &policy)?;
+                if let Some((scope, _)) = &scope {
+                    add(set, scope)?;
+                }
+            }
+            out.push(control);
+        }
+        if let Some((target, (_, at))) = scopes.into_iter().next() {
+            return Err(InputError::plain(
+                Path::new(&at),
+                format!("`@applies(\"{target}\")` names no control"),
+            ));
+        }
+
+        let mut hasher = Sha256::new();
+        for (name, (_, text)) in &files {
+            hasher.update(name.as_bytes());
+            hasher.update([0]);
+            hasher.update(text.as_bytes());
+            hasher.update([0]);
+        }
+        let hash = hex(&hasher.finalize());
+        Ok(Catalog {
+            schema,
+            controls: out,
+            sets,
+            hash,
+            files: files.into_iter().map(|(n, (_, t))| (n, t)).collect(),
+        })
+    }
+
+    pub fn control(&self, id: &str) -> Option<&Control> {
+        self.controls.iter().find(|c| c.id == id)
+    }
+}
+
+fn add(set: &mut PolicySet, policy: &Policy) -> Result<(), InputError> {
+    set.add(policy.clone())
+        .map_err(|e| InputError::plain(Path::new("policies"), e.to_string()))
+}
+
+/// `.cedar` and `.cedarschema` files of a folder, by name.
+fn read_dir(dir: &Path) -> Result<Vec<(String, PathBuf, String)>, InputError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| InputError::io(dir, &e))?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| InputError::io(dir, &e))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.ends_with(".cedar") || name.ends_with(".cedarschema")) {
+            continue;
+        }
+        if name.ends_with(".cedarschema") && name != SCHEMA_FILE {
+            return Err(InputError::plain(
+                &path,
+                format!("a schema must be named `{SCHEMA_FILE}` to replace the built-in one"),
+            ));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| InputError::io(&path, &e))?;
+        out.push((name, path, text));
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn check_forbid(policy: &Policy, path: &Path, _text: &str, line: usize) -> Result<(), InputError> {
+    if policy.effect() != cedar_policy::Effect::Forbid {
+        return Err(InputError::at(path, line, 1, "controls are `forbid` policies (the forbid's condition is the failure)"));
+    }
+    Ok(())
+}
+
+fn control_of(
+    policy: &Policy,
+    path: &Path,
+    text: &str,
+    line: usize,
+    schema: &Schema,
+) -> Result<Control, InputError> {
+    let err = |m: String| InputError::at(path, line, 1, m);
+    let id = policy
+        .annotation("id")
+        .ok_or_else(|| err("policy has no `@id` (every control needs `@id`, `@title` and `@severity`)".into()))?
+        .to_string();
+    let valid_id = !id.is_empty()
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-');
+    if !valid_id {
+        return Err(err(format!("control id `{id}` is not kebab-case")));
+    }
+    check_forbid(policy, path, text, line)?;
+    let title = policy
+        .annotation("title")
+        .ok_or_else(|| err(format!("control `{id}` has no `@title`")))?
+        .to_string();
+    let severity = policy
+        .annotation("severity")
+        .ok_or_else(|| err(format!("control `{id}` has no `@severity`")))?
+        .parse::<Severity>()
+        .map_err(|e| err(format!("control `{id}`: {e}")))?;
+    let mut frameworks = BTreeMap::new();
+    for fw in Framework::ALL {
+        if let Some(refs) = policy.annotation(fw.annotation()) {
+            frameworks.insert(fw, refs.split_whitespace().map(str::to_string).collect());
+        }
+    }
+    let remediation = policy.annotation("remediation").map(str::to_string);
+    let absence_fails = policy
+        .annotation("absence_fails")
+        .map(|v| v.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut resource_types: Vec<String> = policy
+        .get_valid_request_envs(schema)
+        .map(|env| env.resource().to_string())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    resource_types.dedup();
+    if resource_types.is_empty() {
+        return Err(err(format!("control `{id}` can apply to no entity type of the schema")));
+    }
+    let est = policy
+        .to_json()
+        .map_err(|e| err(format!("control `{id}`: {e}")))?;
+    let facts = facts_read(&est);
+    let annotations = policy
+        .annotations()
+        .filter(|(k, _)| !KNOWN_ANNOTATIONS.contains(k))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Ok(Control {
+        id,
+        title,
+        severity,
+        frameworks,
+        remediation,
+        resource_types,
+        facts,
+        absence_fails,
+        conditional: false,
+        source: format!("{}:{line}", path.display()),
+        annotations,
+    })
+}
+
+/// The attribute paths a policy reads, from its JSON form: `resource.x`, `resource.component.rpo`,
+/// `context.now`, `context.params.y`. Only the longest paths are kept.
+pub fn facts_read(est: &serde_json::Value) -> Vec<String> {
+    fn path_of(v: &serde_json::Value) -> Option<Vec<String>> {
+        let obj = v.as_object()?;
+        if let Some(var) = obj.get("Var").and_then(|v| v.as_str()) {
+            return Some(vec![var.to_string()]);
+        }
+        for key in [".", "has"] {
+            if let Some(inner) = obj.get(key) {
+                let mut path = path_of(inner.get("left")?)?;
+                path.push(inner.get("attr")?.as_str()?.to_string());
+                return Some(path);
+            }
+        }
+        None
+    }
+    fn walk(v: &serde_json::Value, out: &mut BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if map.contains_key(".") || map.contains_key("has") {
+                    if let Some(path) = path_of(v) {
+                        if path.len() > 1 && (path[0] == "resource" || path[0] == "context") {
+                            out.insert(path.join("."));
+                        }
+                    }
+                }
+                for (k, child) in map {
+                    if k != "annotations" {
+                        walk(child, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut all = BTreeSet::new();
+    if let Some(conditions) = est.get("conditions") {
+        walk(conditions, &mut all);
+    }
+    all.iter()
+        .filter(|p| !all.iter().any(|q| q.len() > p.len() && q.starts_with(p.as_str()) && q.as_bytes()[p.len()] == b'.'))
+        .cloned()
+        .collect()
+}
+
+/// The line a policy starts on: the first annotation or the `forbid` keyword.
+fn policy_line(text: &str, policy: &Policy) -> usize {
+    // Cedar keeps the policy's source span; its labels are not public, so find the text itself.
+    let src = policy.to_string();
+    let head: String = src.lines().next().unwrap_or("").trim().to_string();
+    match text.find(&head) {
+        Some(off) if !head.is_empty() => crate::error::line_col(text, off).0,
+        _ => 0,
+    }
+}
+
+/// A Cedar diagnostic as a one-line error located in its file.
+fn diagnostic_error(path: &Path, text: &str, d: &(dyn Diagnostic + 'static)) -> InputError {
+    let offset = first_offset(d);
+    let mut message = d.to_string();
+    if let Some(help) = d.help() {
+        let _ = write!(message, " (help: {help})");
+    }
+    match offset {
+        Some(off) => InputError::at_offset(path, text, off, message),
+        None => InputError::plain(path, message),
+    }
+}
+
+fn first_offset(d: &dyn Diagnostic) -> Option<usize> {
+    if let Some(mut labels) = d.labels() {
+        if let Some(l) = labels.next() {
+            return Some(l.offset());
+        }
+    }
+    if let Some(related) = d.related() {
+        for r in related {
+            if let Some(off) = first_offset(r) {
+                return Some(off);
+            }
+        }
+    }
+    None
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_catalog_loads() {
+        let c = Catalog::load(None).unwrap();
+        assert!(c.controls.len() >= 40, "{}", c.controls.len());
+        let pitr = c.control("rds-pitr-within-rpo").unwrap();
+        assert_eq!(pitr.resource_types, ["RdsDatabase"]);
+        assert_eq!(pitr.severity, Severity::Critical);
+        assert!(pitr.facts.contains(&"resource.component.rpo".to_string()), "{:?}", pitr.facts);
+        assert!(pitr.facts.contains(&"context.now".to_string()));
+        assert!(!pitr.facts.contains(&"resource.component".to_string()));
+        assert!(c.control("rds-multi-az").unwrap().conditional);
+    }
+}

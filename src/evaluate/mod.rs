@@ -1,0 +1,825 @@
+//! Evaluation: a snapshot and the catalog in, verdicts out.
+//!
+//! One Cedar request per entity, against the policy set of its type. The response's `reason()` is
+//! the set of controls whose forbid matched (and of `@applies` policies that matched); `errors()` are
+//! the policies that could not be evaluated. `verdicts_of` is the one place that turns a response into
+//! verdicts, and it fails closed: a fact the control reads that is absent or covered by a gap, or a
+//! policy error, makes the verdict no_evidence, never pass.
+//!
+//! Resources are streamed in batches to worker threads; memory is bounded by the components,
+//! documents and tests plus the verdicts, not by the resource records. Components, documents, DR
+//! tests, the DR programme and account-regions are judged after the stream, when the evidence the
+//! resources carry (restore jobs) is known.
+
+pub mod catalog;
+pub mod entities;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex};
+
+use cedar_policy::{Authorizer, Context, Entities, Entity, EntityUid, PolicySet, Request, RestrictedExpression};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::config::{self, Config};
+use crate::error::{Error, InputError};
+use crate::snapshot::{ComponentSpec, DrTestKind, Gap, Outcome, Resource, Scope, Snapshot, SnapshotHeader};
+use catalog::{Catalog, Control};
+use entities::{CedarBuilder, ComponentEvidence, Facts, ResourceContext, Value};
+
+/// Resources per batch sent to a worker.
+pub const BATCH: usize = 512;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    NoEvidence,
+    NotApplicable,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::NoEvidence => "no_evidence",
+            Self::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+/// The verdict of one control on one entity, with the facts that decided it.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// Index into `Catalog::controls`.
+    pub control: u16,
+    /// Index into `Evaluation::resources`.
+    pub resource: u32,
+    pub status: Status,
+    /// Values of the control's facts (`Control::facts`, same order); `None` where absent.
+    pub facts: Box<[Option<Value>]>,
+    /// Why there is no evidence (or why the control does not apply).
+    pub cause: Option<Box<str>>,
+}
+
+/// An entity that was judged.
+#[derive(Debug, Clone)]
+pub struct ResourceInfo {
+    pub id: Box<str>,
+    /// The Cedar entity type.
+    pub entity_type: &'static str,
+    /// The snapshot record type (`rds_instance`, `document`, ...).
+    pub kind: &'static str,
+    pub name: Box<str>,
+    pub component: u32,
+    pub account: Box<str>,
+    pub region: Box<str>,
+}
+
+/// A component with its targets and what was measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentView {
+    pub spec: ComponentSpec,
+    /// Newest restore (restore job or DR test), seconds, with when and what.
+    pub last_restore_seconds: Option<i64>,
+    pub last_restore_source: Option<String>,
+    /// Newest DR test measurement of the component.
+    pub tested_rto_seconds: Option<i64>,
+    pub tested_rpo_seconds: Option<i64>,
+    /// Worst current restore-point age among the component's data resources, and which one.
+    pub rpo_now_seconds: Option<i64>,
+    pub rpo_now_resource: Option<String>,
+    /// Where the document and the config disagree on targets, what the document said.
+    pub notes: Vec<String>,
+}
+
+/// Everything evaluation produced.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub as_of: DateTime<Utc>,
+    pub collected_at: DateTime<Utc>,
+    pub snapshot_tool_version: String,
+    pub scope: Scope,
+    pub components: Vec<ComponentView>,
+    pub resources: Vec<ResourceInfo>,
+    pub verdicts: Vec<Verdict>,
+    pub gaps: Vec<Gap>,
+}
+
+/// A control's facts, parsed once.
+#[derive(Debug, Clone)]
+enum FactPath {
+    Resource(String),
+    Component(String),
+    Now,
+    Param(String),
+    Unknown,
+}
+
+impl FactPath {
+    fn parse(path: &str) -> Self {
+        let parts: Vec<&str> = path.split('.').collect();
+        match parts.as_slice() {
+            ["resource", "component", attr] => Self::Component((*attr).to_string()),
+            ["resource", attr] => Self::Resource((*attr).to_string()),
+            ["context", "now"] => Self::Now,
+            ["context", "params", name] => Self::Param((*name).to_string()),
+            _ => Self::Unknown,
+        }
+    }
+}
+
+struct PreparedControl {
+    index: u16,
+    id: String,
+    applies_id: Option<String>,
+    facts: Vec<FactPath>,
+    absence_fails: HashSet<String>,
+}
+
+/// Which gaps concern which entities.
+struct GapIndex {
+    by_resource: HashMap<String, Vec<usize>>,
+    /// Gaps on some facts of every resource of a type (no resource named, attributes named).
+    by_type: Vec<usize>,
+}
+
+/// The snapshot record type a gap's `resource_type` or `source` points at, as a Cedar entity type.
+fn gap_entity_type(gap: &Gap) -> Option<&'static str> {
+    let key = gap.resource_type.as_deref().unwrap_or(gap.source.as_str());
+    Some(match key {
+        "rds_instance" | "rds_cluster" | "rds" => "RdsDatabase",
+        "s3_bucket" | "s3" => "S3Bucket",
+        "backup_plan" => "BackupPlan",
+        "backup_vault" => "BackupVault",
+        "backup_protected_resource" | "backup" => "BackupProtectedResource",
+        "iam_principal" | "iam" => "IamPrincipal",
+        "document" | "docs" => "Document",
+        "dr_test" | "dr_tests" => "DrTest",
+        "cloudwatch_alarm" | "cloudwatch" => "AccountRegion",
+        _ => return None,
+    })
+}
+
+fn kind_entity_type(kind: &str) -> &'static str {
+    match kind {
+        "rds_instance" | "rds_cluster" => "RdsDatabase",
+        "s3_bucket" => "S3Bucket",
+        "backup_plan" => "BackupPlan",
+        "backup_vault" => "BackupVault",
+        "backup_protected_resource" => "BackupProtectedResource",
+        "iam_principal" => "IamPrincipal",
+        _ => "",
+    }
+}
+
+impl GapIndex {
+    fn new(gaps: &[Gap]) -> Self {
+        let mut by_resource: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_type = Vec::new();
+        for (i, g) in gaps.iter().enumerate() {
+            match &g.resource {
+                Some(r) => by_resource.entry(r.clone()).or_default().push(i),
+                None if !g.attributes.is_empty() => by_type.push(i),
+                None => {}
+            }
+        }
+        Self { by_resource, by_type }
+    }
+
+    /// The first gap that leaves one of `attrs` of this entity unknown.
+    fn covering<'g>(&self, gaps: &'g [Gap], info: &ResourceInfo, attrs: &[&str]) -> Option<&'g Gap> {
+        let touches = |g: &Gap| g.attributes.is_empty() || g.attributes.iter().any(|a| attrs.contains(&a.as_str()));
+        if let Some(ids) = self.by_resource.get(&*info.id) {
+            if let Some(g) = ids.iter().map(|&i| &gaps[i]).find(|g| touches(g)) {
+                return Some(g);
+            }
+        }
+        self.by_type.iter().map(|&i| &gaps[i]).find(|g| {
+            gap_entity_type(g) == Some(info.entity_type)
+                && g.resource_type.as_deref().is_none_or(|t| t == info.kind)
+                && g.region.as_deref().is_none_or(|r| r == &*info.region)
+                && g.account.as_deref().is_none_or(|a| a == &*info.account)
+                && touches(g)
+        })
+    }
+}
+
+pub fn gap_cause(g: &Gap) -> String {
+    let mut s = format!("{}:{} failed", g.source, g.operation);
+    if let Some(code) = &g.error_code {
+        s.push_str(&format!(" ({code})"));
+    }
+    if let Some(r) = &g.region {
+        s.push_str(&format!(" in {r}"));
+    }
+    s.push_str(": ");
+    s.push_str(&g.message);
+    s
+}
+
+/// What stays fixed while resources stream past.
+struct Judge<'a> {
+    catalog: &'a Catalog,
+    controls: HashMap<&'static str, Vec<PreparedControl>>,
+    builder: CedarBuilder,
+    auditor: EntityUid,
+    action: EntityUid,
+    context: Context,
+    params: entities::Attrs,
+    now: i64,
+    gaps: &'a [Gap],
+    gap_index: GapIndex,
+}
+
+const ENTITY_TYPES: &[&str] = &[
+    "RdsDatabase", "S3Bucket", "BackupPlan", "BackupVault", "BackupProtectedResource", "AccountRegion",
+    "IamPrincipal", "Component", "Document", "DrTest", "Program",
+];
+
+impl<'a> Judge<'a> {
+    fn new(catalog: &'a Catalog, components: &[ComponentSpec], params: entities::Attrs, now: DateTime<Utc>, gaps: &'a [Gap]) -> Result<Self, Error> {
+        let builder = CedarBuilder::new(components).map_err(Error::Other)?;
+        let mut controls: HashMap<&'static str, Vec<PreparedControl>> = HashMap::new();
+        for (i, c) in catalog.controls.iter().enumerate() {
+            for ty in &c.resource_types {
+                let Some(ty) = ENTITY_TYPES.iter().find(|t| **t == ty.as_str()) else { continue };
+                controls.entry(ty).or_default().push(PreparedControl {
+                    index: i as u16,
+                    id: c.id.clone(),
+                    applies_id: c.conditional.then(|| catalog::applies_id(&c.id)),
+                    facts: c.facts.iter().map(|f| FactPath::parse(f)).collect(),
+                    absence_fails: c.absence_fails.iter().cloned().collect(),
+                });
+            }
+        }
+        let mut pairs: Vec<(String, RestrictedExpression)> = vec![
+            ("now".to_string(), builder.value(&Value::Datetime(now.timestamp()))),
+            ("params".to_string(), builder.record(&params)),
+        ];
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let context = Context::from_pairs(pairs).map_err(|e| Error::Other(format!("building the request context: {e}")))?;
+        let auditor = builder.uid("Auditor", "drready").map_err(Error::Other)?;
+        let action = builder.uid("Action", "audit").map_err(Error::Other)?;
+        // Check the context against the schema once, rather than on every request.
+        if let Some(any) = builder.component_uids.first() {
+            Request::new(auditor.clone(), action.clone(), any.clone(), context.clone(), Some(&catalog.schema))
+                .map_err(|e| Error::Other(format!("the request context does not match the schema: {e}")))?;
+        }
+        Ok(Self {
+            catalog,
+            controls,
+            builder,
+            auditor,
+            action,
+            context,
+            params,
+            now: now.timestamp(),
+            gaps,
+            gap_index: GapIndex::new(gaps),
+        })
+    }
+
+    fn entities(&self, component_entities: &[Entity], facts: &[&Facts]) -> Result<(Entities, Vec<EntityUid>), Error> {
+        let mut uids = Vec::with_capacity(facts.len());
+        let mut list: Vec<Entity> = component_entities.to_vec();
+        for f in facts {
+            if f.entity_type == "Component" {
+                uids.push(self.builder.uid("Component", &f.id).map_err(Error::Other)?);
+                continue;
+            }
+            let (uid, e) = self.builder.entity(f).map_err(|e| Error::Other(format!("entity `{}`: {e}", f.id)))?;
+            uids.push(uid);
+            list.push(e);
+        }
+        let entities = Entities::from_entities(list, Some(&self.catalog.schema))
+            .map_err(|e| Error::Other(format!("entities do not match the schema: {e}")))?;
+        Ok((entities, uids))
+    }
+
+    /// Judge a batch of entities; `components` are the component facts they may refer to.
+    fn judge(&self, component_facts: &[Facts], component_entities: &[Entity], batch: &[(u32, &ResourceInfo, &Facts)], out: &mut Vec<Verdict>) -> Result<(), Error> {
+        let facts: Vec<&Facts> = batch.iter().map(|(_, _, f)| *f).collect();
+        let (entities, uids) = self.entities(component_entities, &facts)?;
+        let authorizer = Authorizer::new();
+        for ((index, info, facts), uid) in batch.iter().zip(uids) {
+            let Some(prepared) = self.controls.get(facts.entity_type) else { continue };
+            let Some(set) = self.catalog.sets.get(facts.entity_type) else { continue };
+            let component = component_facts.get(info.component as usize);
+            let response = self.request(set, uid, &authorizer, &entities);
+            self.verdicts_of(&response, prepared, *index, info, facts, component, out);
+        }
+        Ok(())
+    }
+
+    fn request(&self, set: &PolicySet, uid: EntityUid, authorizer: &Authorizer, entities: &Entities) -> cedar_policy::Response {
+        match Request::new(self.auditor.clone(), self.action.clone(), uid, self.context.clone(), None) {
+            Ok(req) => authorizer.is_authorized(&req, set, entities),
+            // Without a schema, building a request cannot fail; should it, every control errs.
+            Err(_) => cedar_policy::Response::new(cedar_policy::Decision::Deny, Default::default(), Vec::new()),
+        }
+    }
+
+    /// The one place a Cedar response becomes verdicts.
+    #[allow(clippy::too_many_arguments)]
+    fn verdicts_of(&self, response: &cedar_policy::Response, prepared: &[PreparedControl], index: u32, info: &ResourceInfo, facts: &Facts, component: Option<&Facts>, out: &mut Vec<Verdict>) {
+        let reason: HashSet<&str> = response.diagnostics().reason().map(|p| p.as_ref()).collect();
+        let mut errors: HashMap<&str, String> = HashMap::new();
+        for e in response.diagnostics().errors() {
+            let cedar_policy::AuthorizationError::PolicyEvaluationError(pe) = e;
+            errors.insert(pe.policy_id().as_ref(), pe.inner().to_string());
+        }
+        for c in prepared {
+            if let Some(applies) = &c.applies_id {
+                // An @applies policy that errs counts as applying: fail closed.
+                if !reason.contains(applies.as_str()) && !errors.contains_key(applies.as_str()) {
+                    out.push(Verdict {
+                        control: c.index,
+                        resource: index,
+                        status: Status::NotApplicable,
+                        facts: Box::new([]),
+                        cause: None,
+                    });
+                    continue;
+                }
+            }
+            let values: Box<[Option<Value>]> = c.facts.iter().map(|p| self.value(p, facts, component)).collect();
+            let mut missing = Vec::new();
+            let mut read_attrs = Vec::new();
+            for (p, v) in c.facts.iter().zip(values.iter()) {
+                if let FactPath::Resource(a) = p {
+                    read_attrs.push(a.as_str());
+                }
+                if v.is_none() {
+                    let exempt = matches!(p, FactPath::Resource(a) if c.absence_fails.contains(a));
+                    if !exempt {
+                        missing.push(fact_name(p));
+                    }
+                }
+            }
+            let (status, cause) = if let Some(msg) = errors.get(c.id.as_str()) {
+                (Status::NoEvidence, Some(format!("policy evaluation error: {msg}")))
+            } else if let Some(g) = self.gap_index.covering(self.gaps, info, &read_attrs) {
+                (Status::NoEvidence, Some(gap_cause(g)))
+            } else if !missing.is_empty() {
+                (Status::NoEvidence, Some(format!("not collected: {}", missing.join(", "))))
+            } else if reason.contains(c.id.as_str()) {
+                (Status::Fail, None)
+            } else {
+                (Status::Pass, None)
+            };
+            out.push(Verdict { control: c.index, resource: index, status, facts: values, cause: cause.map(Into::into) });
+        }
+    }
+
+    fn value(&self, path: &FactPath, facts: &Facts, component: Option<&Facts>) -> Option<Value> {
+        match path {
+            FactPath::Resource(a) => facts.get(a).cloned(),
+            FactPath::Component(a) => component.and_then(|c| c.get(a)).cloned(),
+            FactPath::Now => Some(Value::Datetime(self.now)),
+            FactPath::Param(p) => self.params.iter().find(|(k, _)| k == p).map(|(_, v)| v.clone()),
+            FactPath::Unknown => None,
+        }
+    }
+}
+
+fn fact_name(p: &FactPath) -> String {
+    match p {
+        FactPath::Resource(a) => format!("`{a}`"),
+        FactPath::Component(a) => format!("component `{a}`"),
+        FactPath::Now => "`now`".into(),
+        FactPath::Param(p) => format!("parameter `{p}`"),
+        FactPath::Unknown => "an unsupported fact".into(),
+    }
+}
+
+/// The components of an evaluation: config first, then those the snapshot and its documents name,
+/// then the default component.
+fn resolve_components(header: &SnapshotHeader, config: &Config) -> (Vec<ComponentSpec>, Vec<Vec<String>>, u32) {
+    let mut specs: Vec<ComponentSpec> = Vec::new();
+    let mut notes: Vec<Vec<String>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut add = |spec: ComponentSpec, specs: &mut Vec<ComponentSpec>, notes: &mut Vec<Vec<String>>| {
+        if let Some(&i) = index.get(&spec.name) {
+            let have: &ComponentSpec = &specs[i];
+            if (spec.rto_seconds.is_some() && spec.rto_seconds != have.rto_seconds)
+                || (spec.rpo_seconds.is_some() && spec.rpo_seconds != have.rpo_seconds)
+            {
+                notes[i].push(format!(
+                    "{} says RTO {} and RPO {}; {} wins",
+                    spec.source.as_deref().unwrap_or("snapshot"),
+                    spec.rto_seconds.map_or("-".into(), |s| crate::duration::human(s as i64)),
+                    spec.rpo_seconds.map_or("-".into(), |s| crate::duration::human(s as i64)),
+                    have.source.as_deref().unwrap_or("config"),
+                ));
+            }
+            return;
+        }
+        index.insert(spec.name.clone(), specs.len());
+        specs.push(spec);
+        notes.push(Vec::new());
+    };
+    for c in &config.components {
+        add(c.spec.clone(), &mut specs, &mut notes);
+    }
+    let default = config.default_component.clone().unwrap_or_else(config::builtin_default_component);
+    let default_name = default.name.clone();
+    if let Some(existing) = header.components.iter().find(|c| c.name == default_name) {
+        if config.default_component.is_none() {
+            let mut spec = existing.clone();
+            spec.source.get_or_insert_with(|| "snapshot".into());
+            add(spec, &mut specs, &mut notes);
+        }
+    }
+    add(default, &mut specs, &mut notes);
+    for c in &header.components {
+        let mut spec = c.clone();
+        spec.source.get_or_insert_with(|| "snapshot".into());
+        add(spec, &mut specs, &mut notes);
+    }
+    for d in &header.documents {
+        for row in &d.recovery_targets {
+            let source = match row.line {
+                Some(l) => format!("document {}:{l}", d.path),
+                None => format!("document {}", d.path),
+            };
+            add(
+                ComponentSpec {
+                    name: row.component.clone(),
+                    rto_seconds: row.rto_seconds,
+                    rpo_seconds: row.rpo_seconds,
+                    source: Some(source),
+                    ..ComponentSpec::default()
+                },
+                &mut specs,
+                &mut notes,
+            );
+        }
+    }
+    for t in &header.dr_tests {
+        if let Some(name) = &t.component {
+            add(ComponentSpec { name: name.clone(), source: Some("dr test".into()), ..ComponentSpec::default() }, &mut specs, &mut notes);
+        }
+    }
+    let default_index = specs.iter().position(|s| s.name == default_name).unwrap_or(0) as u32;
+    (specs, notes, default_index)
+}
+
+/// The newest restore-point age of a data resource, in seconds, at `now`.
+fn restore_point_age(r: &Resource, now: DateTime<Utc>) -> Option<i64> {
+    let ages: Vec<DateTime<Utc>> = match r {
+        Resource::RdsInstance(db) | Resource::RdsCluster(db) => db
+            .latest_restorable_time
+            .into_iter()
+            .chain(db.snapshots.as_ref().and_then(|s| s.newest))
+            .collect(),
+        Resource::S3Bucket(b) if b.backup_prefix.is_some() => b.newest_backup_object.into_iter().collect(),
+        Resource::BackupProtectedResource(p) => p.recovery_points.as_ref().and_then(|rp| rp.newest_completed).into_iter().collect(),
+        _ => return None,
+    };
+    ages.into_iter().max().map(|t| (now - t).num_seconds().max(0))
+}
+
+/// What a worker sends back for one batch.
+#[derive(Default)]
+struct BatchResult {
+    offset: u32,
+    infos: Vec<ResourceInfo>,
+    verdicts: Vec<Verdict>,
+    restores: Vec<(u32, DateTime<Utc>, i64, String)>,
+    exposures: Vec<(u32, i64, Box<str>)>,
+    account_regions: BTreeSet<(String, String)>,
+}
+
+/// The inputs of an evaluation besides the resources.
+pub struct Setup<'a> {
+    pub catalog: &'a Catalog,
+    pub config: &'a Config,
+    /// Evaluation time; the snapshot's `collected_at` when `None`.
+    pub as_of: Option<DateTime<Utc>>,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+}
+
+/// Evaluate a snapshot file, streaming its resources.
+pub fn evaluate_path(path: &Path, setup: &Setup<'_>) -> Result<Evaluation, Error> {
+    let header = crate::load::read_header(path)?;
+    evaluate(header, setup, |sink| crate::load::stream_resources(path, BATCH, sink))
+}
+
+/// Evaluate a snapshot held in memory.
+pub fn evaluate_snapshot(snapshot: Snapshot, setup: &Setup<'_>) -> Result<Evaluation, Error> {
+    let (header, resources) = snapshot.split();
+    evaluate(header, setup, move |sink| {
+        let mut resources = resources;
+        while !resources.is_empty() {
+            let rest = resources.split_off(resources.len().min(BATCH));
+            sink(resources).map_err(|m| InputError::plain(Path::new("snapshot"), m))?;
+            resources = rest;
+        }
+        Ok(())
+    })
+}
+
+fn evaluate(
+    header: SnapshotHeader,
+    setup: &Setup<'_>,
+    source: impl FnOnce(&mut dyn FnMut(Vec<Resource>) -> Result<(), String>) -> Result<(), InputError>,
+) -> Result<Evaluation, Error> {
+    let catalog = setup.catalog;
+    let config = setup.config;
+    let as_of = setup.as_of.unwrap_or(header.collected_at);
+    let (specs, notes, default_component) = resolve_components(&header, config);
+    let dr_region = config.scope.dr_region.clone().or_else(|| header.scope.dr_region.clone());
+    let params = entities::params_facts(&config.params, dr_region.as_deref());
+    let judge = Judge::new(catalog, &specs, params, as_of, &header.gaps)?;
+    let name_index: HashMap<&str, u32> = specs.iter().enumerate().map(|(i, s)| (s.name.as_str(), i as u32)).collect();
+    // The targets-only component facts and entities that resources refer to.
+    let target_facts: Vec<Facts> = specs.iter().map(|s| entities::component_facts(s, None)).collect();
+    let target_entities: Vec<Entity> = target_facts
+        .iter()
+        .map(|f| judge.builder.entity(f).map(|(_, e)| e))
+        .collect::<Result<_, _>>()
+        .map_err(Error::Other)?;
+    let lag_alarmed = entities::lag_alarmed(&header.alarms);
+    let alarms_known = !header.gaps.iter().any(|g| gap_entity_type(g) == Some("AccountRegion"));
+    let cx = ResourceContext { lag_alarmed: &lag_alarmed, dr_region: dr_region.as_deref(), alarms_known };
+    let assign = |r: &Resource| -> u32 {
+        config
+            .component_for(r)
+            .or_else(|| r.record().component())
+            .and_then(|n| name_index.get(n).copied())
+            .unwrap_or(default_component)
+    };
+
+    let threads = if setup.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        setup.threads
+    };
+    let work = |offset: u32, batch: Vec<Resource>| -> Result<BatchResult, Error> {
+        let mut result = BatchResult { offset, ..BatchResult::default() };
+        let mut facts = Vec::with_capacity(batch.len());
+        for r in &batch {
+            let rec = r.record();
+            let component = assign(r);
+            result.infos.push(ResourceInfo {
+                id: rec.id().into(),
+                entity_type: kind_entity_type(r.type_name()),
+                kind: r.type_name(),
+                name: rec.display_name().into(),
+                component,
+                account: rec.account().into(),
+                region: rec.region().into(),
+            });
+            if !rec.account().is_empty() && !rec.region().is_empty() {
+                result.account_regions.insert((rec.account().to_string(), rec.region().to_string()));
+            }
+            if let Resource::BackupProtectedResource(p) = r {
+                for job in p.restores.iter().filter(|j| j.status == "COMPLETED") {
+                    if let Some(done) = job.finished {
+                        result.restores.push((component, done, (done - job.started).num_seconds(), format!("restore job {}", job.id)));
+                    }
+                }
+            }
+            if let Some(age) = restore_point_age(r, as_of) {
+                result.exposures.push((component, age, rec.id().into()));
+            }
+            facts.push(entities::resource_facts(r, component, &cx));
+        }
+        let batch_refs: Vec<(u32, &ResourceInfo, &Facts)> = facts
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (offset + i as u32, &result.infos[i], f))
+            .collect();
+        let mut verdicts = Vec::new();
+        judge.judge(&target_facts, &target_entities, &batch_refs, &mut verdicts)?;
+        result.verdicts = verdicts;
+        Ok(result)
+    };
+
+    let (results, streamed) = std::thread::scope(|scope| -> Result<(Vec<BatchResult>, Result<(), InputError>), Error> {
+        let (tx, rx) = mpsc::sync_channel::<(u32, Vec<Resource>)>(threads * 2);
+        let rx = Arc::new(Mutex::new(rx));
+        let mut handles = Vec::new();
+        for _ in 0..threads {
+            let rx = Arc::clone(&rx);
+            let work = &work;
+            handles.push(scope.spawn(move || -> Result<Vec<BatchResult>, Error> {
+                let mut done = Vec::new();
+                loop {
+                    let next = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((offset, batch)) = next else { break };
+                    done.push(work(offset, batch)?);
+                }
+                Ok(done)
+            }));
+        }
+        let mut offset: u32 = 0;
+        let streamed = source(&mut |batch: Vec<Resource>| {
+            let n = batch.len() as u32;
+            tx.send((offset, batch)).map_err(|_| "evaluation stopped".to_string())?;
+            offset += n;
+            Ok(())
+        });
+        drop(tx);
+        let mut all = Vec::new();
+        let mut first_error = None;
+        for h in handles {
+            match h.join() {
+                Ok(Ok(mut r)) => all.append(&mut r),
+                Ok(Err(e)) => first_error = first_error.or(Some(e)),
+                Err(_) => first_error = first_error.or(Some(Error::Other("an evaluation thread panicked".into()))),
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok((all, streamed)),
+        }
+    })?;
+    streamed?;
+
+    let mut results = results;
+    results.sort_by_key(|r| r.offset);
+    let mut resources = Vec::new();
+    let mut verdicts = Vec::new();
+    let mut evidence: Vec<ComponentEvidence> = vec![ComponentEvidence::default(); specs.len()];
+    let mut exposure: Vec<Option<(i64, Box<str>)>> = vec![None; specs.len()];
+    let mut account_regions: BTreeSet<(String, String)> = BTreeSet::new();
+    for r in results {
+        resources.extend(r.infos);
+        verdicts.extend(r.verdicts);
+        for (c, at, secs, source) in r.restores {
+            evidence[c as usize].add_restore(at, secs, source);
+        }
+        for (c, age, id) in r.exposures {
+            let slot = &mut exposure[c as usize];
+            if slot.as_ref().is_none_or(|(a, _)| age > *a) {
+                *slot = Some((age, id));
+            }
+        }
+        account_regions.extend(r.account_regions);
+    }
+    {
+        let mut seen = HashSet::with_capacity(resources.len());
+        for r in &resources {
+            if !seen.insert((&*r.id, r.entity_type)) {
+                return Err(Error::Other(format!("the snapshot lists resource `{}` twice", r.id)));
+            }
+        }
+    }
+
+    // Evidence from the header: tests, documents' claims.
+    let mut newest_test: HashMap<DrTestKind, (DateTime<Utc>, usize)> = HashMap::new();
+    for (i, t) in header.dr_tests.iter().enumerate() {
+        let at = entities::test_time(t);
+        let slot = newest_test.entry(t.kind).or_insert((at, i));
+        if at > slot.0 {
+            *slot = (at, i);
+        }
+        let c = t.component.as_deref().and_then(|n| name_index.get(n).copied()).unwrap_or(default_component) as usize;
+        let measures = matches!(t.kind, DrTestKind::Component | DrTestKind::Full | DrTestKind::Restore | DrTestKind::Integration | DrTestKind::Drill);
+        if measures && (t.measured_rto_seconds.is_some() || t.measured_rpo_seconds.is_some()) {
+            let ev = &mut evidence[c];
+            if ev.measured.as_ref().is_none_or(|(when, _, _)| at > *when) {
+                ev.measured = Some((at, t.measured_rto_seconds.map(|s| s as i64), t.measured_rpo_seconds.map(|s| s as i64)));
+            }
+            if t.outcome == Outcome::Success {
+                if let Some(rto) = t.measured_rto_seconds {
+                    ev.add_restore(at, rto as i64, format!("DR test {}", t.id));
+                }
+            }
+        }
+    }
+    for d in &header.documents {
+        for row in d.recovery_targets.iter().filter(|r| r.claims_met) {
+            if let Some(&c) = name_index.get(row.component.as_str()) {
+                let at = row.line.map_or(d.path.clone(), |l| format!("{}:{l}", d.path));
+                evidence[c as usize].claim.get_or_insert(at);
+            }
+        }
+    }
+
+    // Component-level entities, judged after the stream.
+    let full_facts: Vec<Facts> = specs.iter().zip(&evidence).map(|(s, e)| entities::component_facts(s, Some(e))).collect();
+    let full_entities: Vec<Entity> = full_facts
+        .iter()
+        .map(|f| judge.builder.entity(f).map(|(_, e)| e))
+        .collect::<Result<_, _>>()
+        .map_err(Error::Other)?;
+    let mut late: Vec<(ResourceInfo, Facts)> = Vec::new();
+    let info = |id: &str, entity_type: &'static str, kind: &'static str, name: &str, component: u32| ResourceInfo {
+        id: id.into(),
+        entity_type,
+        kind,
+        name: name.into(),
+        component,
+        account: "".into(),
+        region: "".into(),
+    };
+    for (i, f) in full_facts.iter().enumerate() {
+        late.push((info(&f.id, "Component", "component", &f.id, i as u32), f.clone()));
+    }
+    for d in &header.documents {
+        late.push((info(&d.path, "Document", "document", d.title.as_deref().unwrap_or(&d.path), default_component), entities::document_facts(d, default_component)));
+    }
+    for (i, t) in header.dr_tests.iter().enumerate() {
+        let c = t.component.as_deref().and_then(|n| name_index.get(n).copied()).unwrap_or(default_component);
+        let newest = newest_test.get(&t.kind).is_some_and(|(_, j)| *j == i);
+        late.push((info(&t.id, "DrTest", "dr_test", &t.id, c), entities::test_facts(t, c, newest)));
+    }
+    late.push((
+        info("dr-program", "Program", "program", "DR programme", default_component),
+        entities::program_facts(&header.dr_tests, default_component, config.program.results_retention_days.or(header.program.results_retention_days)),
+    ));
+    for a in &header.scope.accounts {
+        for r in &header.scope.regions {
+            account_regions.insert((a.clone(), r.clone()));
+        }
+    }
+    for (account, region) in &account_regions {
+        let mut i = info(&format!("{account}/{region}"), "AccountRegion", "account_region", &format!("{account}/{region}"), default_component);
+        i.account = account.as_str().into();
+        i.region = region.as_str().into();
+        late.push((i, entities::account_region_facts(account, region, default_component, &header.alarms, alarms_known)));
+    }
+    // A gap that names no resource and no facts means the resources themselves could not be listed:
+    // it stands in as an unknown resource whose every control is no_evidence.
+    let mut placeholders = Vec::new();
+    for g in header.gaps.iter().filter(|g| g.resource.is_none() && g.attributes.is_empty()) {
+        let Some(ty) = gap_entity_type(g) else { continue };
+        if matches!(ty, "Document" | "DrTest" | "AccountRegion") {
+            continue;
+        }
+        let id = format!("unlisted:{}:{}:{}:{}", g.source, g.operation, g.account.as_deref().unwrap_or("-"), g.region.as_deref().unwrap_or("-"));
+        let mut i = info(&id, ty, "unlisted", &format!("(unlisted {} in {})", g.source, g.region.as_deref().unwrap_or("all regions")), default_component);
+        i.account = g.account.clone().unwrap_or_default().into();
+        i.region = g.region.clone().unwrap_or_default().into();
+        placeholders.push((i, gap_cause(g)));
+    }
+
+    let base = resources.len() as u32;
+    let late_refs: Vec<(u32, &ResourceInfo, &Facts)> = late.iter().enumerate().map(|(i, (inf, f))| (base + i as u32, inf, f)).collect();
+    judge.judge(&full_facts, &full_entities, &late_refs, &mut verdicts)?;
+    resources.extend(late.into_iter().map(|(i, _)| i));
+    for (info, cause) in placeholders {
+        let index = resources.len() as u32;
+        for (ci, c) in catalog.controls.iter().enumerate() {
+            if c.resource_types.iter().any(|t| t == info.entity_type) {
+                verdicts.push(Verdict { control: ci as u16, resource: index, status: Status::NoEvidence, facts: Box::new([]), cause: Some(cause.clone().into()) });
+            }
+        }
+        resources.push(info);
+    }
+
+    let components = specs
+        .into_iter()
+        .zip(evidence)
+        .zip(exposure)
+        .zip(notes)
+        .map(|(((spec, ev), exp), notes)| ComponentView {
+            spec,
+            last_restore_seconds: ev.last_restore.as_ref().map(|(_, s, _)| *s),
+            last_restore_source: ev.last_restore.map(|(_, _, src)| src),
+            tested_rto_seconds: ev.measured.and_then(|(_, rto, _)| rto),
+            tested_rpo_seconds: ev.measured.and_then(|(_, _, rpo)| rpo),
+            rpo_now_seconds: exp.as_ref().map(|(a, _)| *a),
+            rpo_now_resource: exp.map(|(_, id)| id.into()),
+            notes,
+        })
+        .collect();
+    verdicts.sort_by_key(|v| (v.resource, v.control));
+    Ok(Evaluation {
+        as_of,
+        collected_at: header.collected_at,
+        snapshot_tool_version: header.tool_version,
+        scope: Scope { dr_region, ..header.scope },
+        components,
+        resources,
+        verdicts,
+        gaps: header.gaps,
+    })
+}
+
+impl Evaluation {
+    /// The facts of a verdict as (path, value) pairs, for reports.
+    pub fn facts<'v>(&self, catalog: &'v Catalog, v: &'v Verdict) -> impl Iterator<Item = (&'v str, Option<&'v Value>)> + 'v {
+        let control: &Control = &catalog.controls[v.control as usize];
+        control.facts.iter().map(String::as_str).zip(v.facts.iter().map(Option::as_ref))
+    }
+}
+
+/// Counts of verdicts by control and status, in catalog order.
+pub fn counts(eval: &Evaluation, controls: usize) -> Vec<BTreeMap<Status, usize>> {
+    let mut out = vec![BTreeMap::new(); controls];
+    for v in &eval.verdicts {
+        *out[v.control as usize].entry(v.status).or_insert(0) += 1;
+    }
+    out
+}

@@ -1,0 +1,162 @@
+//! Reading snapshot files: the header in one pass, the resources streamed in batches in another,
+//! so that evaluation never holds every resource in memory. Errors name the file, line and column.
+
+use std::fmt;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use crate::error::InputError;
+use crate::snapshot::{Resource, Snapshot, SnapshotHeader, SCHEMA_VERSION};
+
+const READ_BUFFER: usize = 1 << 20;
+
+fn open(path: &Path) -> Result<serde_json::Deserializer<serde_json::de::IoRead<BufReader<File>>>, InputError> {
+    let file = File::open(path).map_err(|e| InputError::io(path, &e))?;
+    Ok(serde_json::Deserializer::from_reader(BufReader::with_capacity(READ_BUFFER, file)))
+}
+
+/// A serde_json error as an input error at its line and column.
+pub fn json_error(path: &Path, e: &serde_json::Error) -> InputError {
+    let text = e.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(i) if e.line() > 0 => text[..i].to_string(),
+        _ => text,
+    };
+    InputError::at(path, e.line(), e.column(), message)
+}
+
+fn check_version(path: &Path, version: u32) -> Result<(), InputError> {
+    if version != SCHEMA_VERSION {
+        return Err(InputError::plain(
+            path,
+            format!("unsupported snapshot `schema_version` {version} (this drready reads {SCHEMA_VERSION})"),
+        ));
+    }
+    Ok(())
+}
+
+/// When a snapshot does not parse, a wrong `schema_version` is the more useful message.
+fn version_error(path: &Path) -> Option<InputError> {
+    #[derive(Deserialize)]
+    struct VersionOnly {
+        schema_version: Option<serde_json::Value>,
+    }
+    let mut de = open(path).ok()?;
+    let v = VersionOnly::deserialize(&mut de).ok()?;
+    match v.schema_version {
+        Some(serde_json::Value::Number(n)) if n.as_u64() == Some(u64::from(SCHEMA_VERSION)) => None,
+        Some(other) => Some(InputError::plain(
+            path,
+            format!("unsupported snapshot `schema_version` {other} (this drready reads {SCHEMA_VERSION})"),
+        )),
+        None => None,
+    }
+}
+
+/// Read everything but the resources.
+pub fn read_header(path: &Path) -> Result<SnapshotHeader, InputError> {
+    let mut de = open(path)?;
+    let doc = match Snapshot::<IgnoredAny>::deserialize(&mut de).and_then(|d| de.end().map(|()| d)) {
+        Ok(doc) => doc,
+        Err(e) => return Err(version_error(path).unwrap_or_else(|| json_error(path, &e))),
+    };
+    check_version(path, doc.schema_version)?;
+    Ok(doc.split().0)
+}
+
+/// Read a whole snapshot into memory (for small files and tests).
+pub fn read_snapshot(path: &Path) -> Result<Snapshot, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+    parse_snapshot(&text, path)
+}
+
+/// Parse snapshot text; `path` names it in errors.
+pub fn parse_snapshot(text: &str, path: &Path) -> Result<Snapshot, InputError> {
+    let snapshot: Snapshot = match serde_json::from_str(text) {
+        Ok(s) => s,
+        Err(e) => {
+            #[derive(Deserialize)]
+            struct VersionOnly {
+                schema_version: Option<serde_json::Value>,
+            }
+            if let Ok(VersionOnly { schema_version: Some(v) }) = serde_json::from_str(text) {
+                if v.as_u64() != Some(u64::from(SCHEMA_VERSION)) {
+                    return Err(InputError::plain(path, format!(
+                        "unsupported snapshot `schema_version` {v} (this drready reads {SCHEMA_VERSION})"
+                    )));
+                }
+            }
+            return Err(json_error(path, &e));
+        }
+    };
+    check_version(path, snapshot.schema_version)?;
+    Ok(snapshot)
+}
+
+/// Stream the resources of a snapshot file to `sink` in batches of `batch` records, in file order.
+/// The sink returns `Err(message)` to stop early.
+pub fn stream_resources(
+    path: &Path,
+    batch: usize,
+    sink: &mut dyn FnMut(Vec<Resource>) -> Result<(), String>,
+) -> Result<(), InputError> {
+    struct Top<'a> {
+        batch: usize,
+        sink: &'a mut dyn FnMut(Vec<Resource>) -> Result<(), String>,
+    }
+    impl<'de> Visitor<'de> for Top<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a snapshot object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let Top { batch, sink } = self;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "resources" {
+                    map.next_value_seed(Resources { batch, sink: &mut *sink })?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+    struct Resources<'a> {
+        batch: usize,
+        sink: &'a mut dyn FnMut(Vec<Resource>) -> Result<(), String>,
+    }
+    impl<'de> DeserializeSeed<'de> for Resources<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Resources<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array of resources")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut buf = Vec::with_capacity(self.batch);
+            while let Some(r) = seq.next_element::<Resource>()? {
+                buf.push(r);
+                if buf.len() == self.batch {
+                    let full = std::mem::replace(&mut buf, Vec::with_capacity(self.batch));
+                    (self.sink)(full).map_err(serde::de::Error::custom)?;
+                }
+            }
+            if !buf.is_empty() {
+                (self.sink)(buf).map_err(serde::de::Error::custom)?;
+            }
+            Ok(())
+        }
+    }
+    let mut de = open(path)?;
+    serde::Deserializer::deserialize_map(&mut de, Top { batch, sink })
+        .and_then(|()| de.end())
+        .map_err(|e| json_error(path, &e))
+}

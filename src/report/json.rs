@@ -1,0 +1,140 @@
+//! The JSON report: the serialized model, with `schema_version` and the settings used. Every verdict
+//! is listed with the facts that decided it; it is written as it is serialized, not built in memory.
+
+use std::io::Write;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use super::{summary, Report};
+use crate::evaluate::entities::{cedar_datetime, Value};
+use crate::evaluate::Status;
+
+/// Version of the JSON report format.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+struct FactValue<'a>(&'a Value);
+
+impl Serialize for FactValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Long(n) => s.serialize_i64(*n),
+            Value::Str(v) => s.serialize_str(v),
+            Value::Datetime(t) => s.serialize_str(&cedar_datetime(*t)),
+            Value::Duration(secs) => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("seconds", secs)?;
+                m.end()
+            }
+            Value::Set(items) => items.serialize(s),
+            Value::Component(i) => s.serialize_u32(*i),
+        }
+    }
+}
+
+struct Verdicts<'a, 'r>(&'a Report<'r>);
+
+impl Serialize for Verdicts<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        let eval = report.eval;
+        let mut seq = s.serialize_seq(Some(eval.verdicts.len()))?;
+        for v in &eval.verdicts {
+            seq.serialize_element(&OneVerdict(report, v))?;
+        }
+        seq.end()
+    }
+}
+
+struct OneVerdict<'a, 'r>(&'a Report<'r>, &'a crate::evaluate::Verdict);
+
+impl Serialize for OneVerdict<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (report, v) = (self.0, self.1);
+        let r = &report.eval.resources[v.resource as usize];
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("control", &report.catalog.controls[v.control as usize].id)?;
+        m.serialize_entry("resource", &*r.id)?;
+        m.serialize_entry("resource_type", r.entity_type)?;
+        m.serialize_entry("component", &report.eval.components[r.component as usize].spec.name)?;
+        m.serialize_entry("status", v.status.as_str())?;
+        if v.status != Status::NotApplicable {
+            m.serialize_entry("facts", &Facts(report, v))?;
+        }
+        if let Some(c) = &v.cause {
+            m.serialize_entry("cause", &**c)?;
+        }
+        m.end()
+    }
+}
+
+struct Facts<'a, 'r>(&'a Report<'r>, &'a crate::evaluate::Verdict);
+
+impl Serialize for Facts<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (path, value) in self.0.eval.facts(self.0.catalog, self.1) {
+            m.serialize_entry(path, &value.map(FactValue))?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct Document<'a, 'r> {
+    schema_version: u32,
+    tool: &'static str,
+    tool_version: &'static str,
+    score_version: u32,
+    collected_at: String,
+    evaluated_at: String,
+    snapshot_tool_version: &'a str,
+    scope: &'a crate::snapshot::Scope,
+    policy_set_sha256: &'a str,
+    settings: &'a super::Settings,
+    scorecard: &'a crate::score::Scorecard,
+    components: Vec<ComponentOut<'a>>,
+    controls: &'a [crate::evaluate::catalog::Control],
+    gaps: &'a [crate::snapshot::Gap],
+    verdicts: Verdicts<'a, 'r>,
+}
+
+#[derive(Serialize)]
+struct ComponentOut<'a> {
+    #[serde(flatten)]
+    view: &'a crate::evaluate::ComponentView,
+    score: Option<f64>,
+    grade: char,
+}
+
+pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let s = summary(report);
+    let eval = report.eval;
+    let doc = Document {
+        schema_version: REPORT_SCHEMA_VERSION,
+        tool: "drready",
+        tool_version: crate::VERSION,
+        score_version: report.scorecard.score_version,
+        collected_at: s.collected_at,
+        evaluated_at: s.evaluated_at,
+        snapshot_tool_version: &eval.snapshot_tool_version,
+        scope: &eval.scope,
+        policy_set_sha256: &report.catalog.hash,
+        settings: report.settings,
+        scorecard: report.scorecard,
+        components: eval
+            .components
+            .iter()
+            .zip(&report.scorecard.components)
+            .map(|(view, sc)| ComponentOut { view, score: sc.grade.score, grade: sc.grade.grade })
+            .collect(),
+        controls: &report.catalog.controls,
+        gaps: &eval.gaps,
+        verdicts: Verdicts(report),
+    };
+    let mut buf = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut buf, &doc).map_err(std::io::Error::other)?;
+    writeln!(buf)?;
+    buf.flush()
+}

@@ -1,0 +1,50 @@
+//! The Markdown report, rendered from `templates/report.md.j2` (embedded; `--templates DIR` overrides
+//! it). Table cells are escaped so that resource names and document text cannot break the table.
+
+use std::io::Write;
+
+use minijinja::{Environment, Value as JValue};
+
+use super::{summary, Report};
+
+pub const TEMPLATE_NAME: &str = "report.md.j2";
+pub const BUILTIN_TEMPLATE: &str = include_str!("../../templates/report.md.j2");
+
+/// Escape text for a Markdown table cell: pipes, newlines, HTML and emphasis characters.
+pub fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '*' | '_' | '`' | '[' | ']' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut env = Environment::new();
+    env.add_filter("cell", |v: String| cell(&v));
+    env.add_filter("score", |v: Option<f64>| super::score_text(v));
+    let source = report.template.as_deref().unwrap_or(BUILTIN_TEMPLATE);
+    env.add_template(TEMPLATE_NAME, source).map_err(std::io::Error::other)?;
+    let tmpl = env.get_template(TEMPLATE_NAME).map_err(std::io::Error::other)?;
+    let text = tmpl.render(JValue::from_serialize(summary(report))).map_err(std::io::Error::other)?;
+    out.write_all(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cells_cannot_break_the_table() {
+        assert_eq!(super::cell("a|b\n<script>"), "a\\|b &lt;script&gt;");
+    }
+}

@@ -1,0 +1,249 @@
+//! Reports: one module per format, each a pure `render(&Report, &mut dyn Write)`.
+//!
+//! `Report` bundles what every format needs; `Summary` is the reader-facing digest (scores,
+//! components, findings grouped by control, no-evidence items) that the table and Markdown share.
+//! Everything is sorted here, so every output is deterministic.
+
+pub mod json;
+pub mod markdown;
+pub mod table;
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::duration;
+use crate::evaluate::catalog::{Catalog, Severity};
+use crate::evaluate::entities::Value;
+use crate::evaluate::{Evaluation, Status, Verdict};
+use crate::score::Scorecard;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Table,
+    Json,
+    Markdown,
+}
+
+/// The settings a report records, so that a reader knows how it was made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    pub config: Option<String>,
+    pub policies: Option<String>,
+    pub fail_on: Option<Severity>,
+    pub strict: bool,
+    pub params: crate::config::Params,
+}
+
+pub struct Report<'a> {
+    pub catalog: &'a Catalog,
+    pub eval: &'a Evaluation,
+    pub scorecard: &'a Scorecard,
+    pub settings: &'a Settings,
+    /// Resources listed per control in the table and Markdown views (JSON lists all).
+    pub max_rows: usize,
+    /// Markdown template override.
+    pub template: Option<String>,
+    /// Colour the table view.
+    pub color: bool,
+}
+
+pub fn render(format: Format, report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    match format {
+        Format::Table => table::render(report, out),
+        Format::Json => json::render(report, out),
+        Format::Markdown => markdown::render(report, out),
+    }
+}
+
+/// One failing or unevidenced entity of a control.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub resource: String,
+    pub name: String,
+    pub component: String,
+    /// Why: the facts that decided the verdict, or the cause of missing evidence.
+    pub reason: String,
+}
+
+/// A control with the entities it failed on (or lacked evidence for).
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub control: String,
+    pub title: String,
+    pub severity: Severity,
+    pub remediation: Option<String>,
+    pub count: usize,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentRow {
+    pub name: String,
+    pub tier: Option<String>,
+    pub source: Option<String>,
+    pub rto_target: String,
+    pub rto_measured: String,
+    pub rto_met: Option<bool>,
+    pub rpo_target: String,
+    pub rpo_now: String,
+    pub rpo_now_met: Option<bool>,
+    pub rpo_tested: String,
+    pub score: Option<f64>,
+    pub grade: char,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub tool_version: &'static str,
+    pub collected_at: String,
+    pub evaluated_at: String,
+    pub dr_region: Option<String>,
+    pub policy_set_sha256: String,
+    pub scorecard: Scorecard,
+    pub components: Vec<ComponentRow>,
+    pub failures: Vec<Group>,
+    pub no_evidence: Vec<Group>,
+    pub totals: crate::score::Tally,
+    pub controls: usize,
+    pub gaps: usize,
+}
+
+fn human_opt(s: Option<i64>) -> String {
+    s.map_or_else(|| "—".to_string(), duration::human)
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// A fact value for people; datetimes with their age at `now`.
+pub fn show_value(v: &Value, now: i64) -> String {
+    match v {
+        Value::Bool(b) => b.to_string(),
+        Value::Long(n) => n.to_string(),
+        Value::Str(s) => format!("\"{s}\""),
+        Value::Datetime(t) => {
+            let when = crate::evaluate::entities::cedar_datetime(*t);
+            let age = now - t;
+            if age >= 0 {
+                format!("{when} ({} ago)", duration::human(age))
+            } else {
+                format!("{when} (in {})", duration::human(-age))
+            }
+        }
+        Value::Duration(s) => duration::human(*s),
+        Value::Set(items) => format!("[{}]", items.join(", ")),
+        Value::Component(i) => format!("component #{i}"),
+    }
+}
+
+/// The facts of a verdict as one line: `backup_retention_days = 3; rds_min_retention_days (param) = 7`.
+pub fn reason(report: &Report<'_>, v: &Verdict) -> String {
+    if let Some(cause) = &v.cause {
+        return cause.to_string();
+    }
+    let now = report.eval.as_of.timestamp();
+    let parts: Vec<String> = report
+        .eval
+        .facts(report.catalog, v)
+        .filter(|(path, _)| *path != "context.now")
+        .map(|(path, value)| {
+            let name = match path.strip_prefix("context.params.") {
+                Some(p) => format!("{p} (param)"),
+                None => path.strip_prefix("resource.").unwrap_or(path).to_string(),
+            };
+            match value {
+                Some(v) => format!("{name} = {}", show_value(v, now)),
+                None => format!("{name} absent"),
+            }
+        })
+        .collect();
+    parts.join("; ")
+}
+
+fn groups(report: &Report<'_>, status: Status) -> Vec<Group> {
+    let eval = report.eval;
+    let mut by_control: std::collections::BTreeMap<u16, Vec<&Verdict>> = std::collections::BTreeMap::new();
+    for v in eval.verdicts.iter().filter(|v| v.status == status) {
+        by_control.entry(v.control).or_default().push(v);
+    }
+    let mut out: Vec<Group> = by_control
+        .into_iter()
+        .map(|(ci, mut vs)| {
+            let c = &report.catalog.controls[ci as usize];
+            vs.sort_by(|a, b| eval.resources[a.resource as usize].id.cmp(&eval.resources[b.resource as usize].id));
+            Group {
+                control: c.id.clone(),
+                title: c.title.clone(),
+                severity: c.severity,
+                remediation: c.remediation.clone(),
+                count: vs.len(),
+                items: vs
+                    .iter()
+                    .take(report.max_rows)
+                    .map(|v| {
+                        let r = &eval.resources[v.resource as usize];
+                        Item {
+                            resource: r.id.to_string(),
+                            name: r.name.to_string(),
+                            component: eval.components[r.component as usize].spec.name.clone(),
+                            reason: reason(report, v),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.control.cmp(&b.control)));
+    out
+}
+
+pub fn summary(report: &Report<'_>) -> Summary {
+    let eval = report.eval;
+    let components = eval
+        .components
+        .iter()
+        .zip(&report.scorecard.components)
+        .map(|(c, s)| {
+            let rto_measured = c.last_restore_seconds;
+            let rpo_target = c.spec.rpo_seconds.map(|s| s as i64);
+            ComponentRow {
+                name: c.spec.name.clone(),
+                tier: c.spec.tier.clone(),
+                source: c.spec.source.clone(),
+                rto_target: human_opt(c.spec.rto_seconds.map(|s| s as i64)),
+                rto_measured: human_opt(rto_measured),
+                rto_met: rto_measured.zip(c.spec.rto_seconds).map(|(m, t)| m <= t as i64),
+                rpo_target: human_opt(rpo_target),
+                rpo_now: human_opt(c.rpo_now_seconds),
+                rpo_now_met: c.rpo_now_seconds.zip(rpo_target).map(|(m, t)| m <= t),
+                rpo_tested: human_opt(c.tested_rpo_seconds),
+                score: s.grade.score,
+                grade: s.grade.grade,
+                notes: c.notes.clone(),
+            }
+        })
+        .collect();
+    Summary {
+        tool_version: crate::VERSION,
+        collected_at: rfc3339(eval.collected_at),
+        evaluated_at: rfc3339(eval.as_of),
+        dr_region: eval.scope.dr_region.clone(),
+        policy_set_sha256: report.catalog.hash.clone(),
+        scorecard: report.scorecard.clone(),
+        components,
+        failures: groups(report, Status::Fail),
+        no_evidence: groups(report, Status::NoEvidence),
+        totals: report.scorecard.overall.tally,
+        controls: report.catalog.controls.len(),
+        gaps: eval.gaps.len(),
+    }
+}
+
+pub fn score_text(score: Option<f64>) -> String {
+    score.map_or_else(|| "—".to_string(), |s| format!("{s:.1}"))
+}

@@ -1,0 +1,617 @@
+//! The posture snapshot: the one seam between collecting and judging.
+//!
+//! A snapshot is a versioned JSON document. Collectors (and other tools) write it; `evaluate` reads
+//! it. It is plain data: serde and a JSON Schema, no I/O. Every fact a control may need is an
+//! `Option`: `None` means "not collected" and can never pass a control. Where "nothing exists" is a
+//! fact in itself (no snapshots, no lifecycle expiry), the model says so with an explicit value
+//! (a count of 0, an empty list) rather than an absent one.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The snapshot format this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A DR posture snapshot. `resources` is written last so that readers can stream it; the type
+/// parameter lets a reader skip them (`Snapshot<IgnoredAny>`) while reading the rest.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Snapshot", bound = "R: JsonSchema + Default")]
+pub struct Snapshot<R = Vec<Resource>> {
+    pub schema_version: u32,
+    /// When the facts were collected (RFC 3339, UTC). The default evaluation time.
+    pub collected_at: DateTime<Utc>,
+    #[serde(default)]
+    pub tool_version: String,
+    #[serde(default)]
+    pub scope: Scope,
+    /// Logical components with their recovery targets, as known at collection time.
+    #[serde(default)]
+    pub components: Vec<ComponentSpec>,
+    #[serde(default)]
+    pub documents: Vec<Document>,
+    #[serde(default)]
+    pub dr_tests: Vec<DrTest>,
+    /// What could not be collected. A gap turns the controls that need its facts into no_evidence.
+    #[serde(default)]
+    pub gaps: Vec<Gap>,
+    /// Facts about the DR programme as a whole that come from neither tests nor documents.
+    #[serde(default)]
+    pub program: ProgramFacts,
+    /// CloudWatch alarms: not judged themselves, they tell whether replicas and backup jobs are watched.
+    #[serde(default)]
+    pub alarms: Vec<CloudwatchAlarm>,
+    #[serde(default)]
+    pub resources: R,
+}
+
+/// The header of a snapshot: everything but the resources.
+#[derive(Debug, Clone)]
+pub struct SnapshotHeader {
+    pub schema_version: u32,
+    pub collected_at: DateTime<Utc>,
+    pub tool_version: String,
+    pub scope: Scope,
+    pub components: Vec<ComponentSpec>,
+    pub documents: Vec<Document>,
+    pub dr_tests: Vec<DrTest>,
+    pub gaps: Vec<Gap>,
+    pub program: ProgramFacts,
+    pub alarms: Vec<CloudwatchAlarm>,
+}
+
+impl<R> Snapshot<R> {
+    /// Split into the header and the resources.
+    pub fn split(self) -> (SnapshotHeader, R) {
+        (
+            SnapshotHeader {
+                schema_version: self.schema_version,
+                collected_at: self.collected_at,
+                tool_version: self.tool_version,
+                scope: self.scope,
+                components: self.components,
+                documents: self.documents,
+                dr_tests: self.dr_tests,
+                gaps: self.gaps,
+                program: self.program,
+                alarms: self.alarms,
+            },
+            self.resources,
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// The region that must hold copies and replicas for cross-region recovery.
+    #[serde(default)]
+    pub dr_region: Option<String>,
+}
+
+/// A logical component and its recovery targets. Durations are in seconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentSpec {
+    pub name: String,
+    #[serde(default)]
+    pub rto_seconds: Option<u64>,
+    #[serde(default)]
+    pub rpo_seconds: Option<u64>,
+    /// RPO that cross-region replicas must meet; the component's RPO when absent.
+    #[serde(default)]
+    pub replica_rpo_seconds: Option<u64>,
+    #[serde(default)]
+    pub tier: Option<String>,
+    /// Whether databases of this component must run Multi-AZ (default true).
+    #[serde(default)]
+    pub multi_az: Option<bool>,
+    /// Whether the component needs copies in the DR region (default false).
+    #[serde(default)]
+    pub cross_region: Option<bool>,
+    #[serde(default)]
+    pub cross_account: Option<bool>,
+    #[serde(default)]
+    pub air_gapped: Option<bool>,
+    /// Where the targets came from: `config`, `document`, `default` or `snapshot`.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// Where a fact came from: the API call or file (and line), and when.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// What could not be collected.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gap {
+    /// The service or source, e.g. `rds`, `s3`, `docs`.
+    pub source: String,
+    /// The API call or step, e.g. `DescribeDBSnapshots`.
+    pub operation: String,
+    #[serde(default)]
+    pub account: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The resource id (ARN) the failure concerns; absent when the whole call failed.
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// The snapshot resource type the failure concerns (e.g. `rds_instance`) when `resource` is absent.
+    #[serde(default)]
+    pub resource_type: Option<String>,
+    /// The facts (Cedar attribute names) left unknown; empty means all of the resource's facts.
+    #[serde(default)]
+    pub attributes: Vec<String>,
+    /// The AWS error code, e.g. `AccessDenied`, `ThrottlingException`.
+    #[serde(default)]
+    pub error_code: Option<String>,
+    pub message: String,
+}
+
+/// A resource: one record per AWS object the controls judge, tagged by `type`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Resource {
+    RdsInstance(RdsDatabase),
+    RdsCluster(RdsDatabase),
+    S3Bucket(S3Bucket),
+    BackupPlan(BackupPlan),
+    BackupVault(BackupVault),
+    BackupProtectedResource(BackupProtectedResource),
+    IamPrincipal(IamPrincipal),
+}
+
+/// Declares a resource record with the fields every resource shares (id, name, account, region,
+/// component, tags, provenance) followed by its own. A macro rather than `#[serde(flatten)]`,
+/// which serde cannot combine with `deny_unknown_fields` and which buffers every record.
+macro_rules! resource_record {
+    ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident : $t:ty,)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// Stable id: the ARN where there is one.
+            pub id: String,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub name: Option<String>,
+            #[serde(default)]
+            pub account: String,
+            #[serde(default)]
+            pub region: String,
+            /// The component, when the producer already knew it; else config rules decide.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub component: Option<String>,
+            #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+            pub tags: BTreeMap<String, String>,
+            $($(#[$fm])* pub $f: $t,)*
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub provenance: Option<Provenance>,
+        }
+
+        impl Record for $name {
+            fn id(&self) -> &str { &self.id }
+            fn name(&self) -> Option<&str> { self.name.as_deref() }
+            fn account(&self) -> &str { &self.account }
+            fn region(&self) -> &str { &self.region }
+            fn component(&self) -> Option<&str> { self.component.as_deref() }
+            fn tags(&self) -> &BTreeMap<String, String> { &self.tags }
+        }
+    };
+}
+
+/// The fields every resource record shares.
+pub trait Record {
+    fn id(&self) -> &str;
+    fn name(&self) -> Option<&str>;
+    fn account(&self) -> &str;
+    fn region(&self) -> &str;
+    fn component(&self) -> Option<&str>;
+    fn tags(&self) -> &BTreeMap<String, String>;
+    /// The short name: `name`, or the last part of the id.
+    fn display_name(&self) -> &str {
+        match self.name() {
+            Some(n) => n,
+            None => {
+                let id = self.id();
+                id.rsplit([':', '/']).next().unwrap_or(id)
+            }
+        }
+    }
+}
+
+impl Resource {
+    pub fn record(&self) -> &dyn Record {
+        match self {
+            Self::RdsInstance(r) | Self::RdsCluster(r) => r,
+            Self::S3Bucket(r) => r,
+            Self::BackupPlan(r) => r,
+            Self::BackupVault(r) => r,
+            Self::BackupProtectedResource(r) => r,
+            Self::IamPrincipal(r) => r,
+        }
+    }
+
+    /// The `type` tag as written in the snapshot.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::RdsInstance(_) => "rds_instance",
+            Self::RdsCluster(_) => "rds_cluster",
+            Self::S3Bucket(_) => "s3_bucket",
+            Self::BackupPlan(_) => "backup_plan",
+            Self::BackupVault(_) => "backup_vault",
+            Self::BackupProtectedResource(_) => "backup_protected_resource",
+            Self::IamPrincipal(_) => "iam_principal",
+        }
+    }
+}
+
+resource_record! {
+    pub struct RdsDatabase {
+        #[serde(default)]
+        pub engine: Option<String>,
+        #[serde(default)]
+        pub backup_retention_days: Option<u32>,
+        #[serde(default)]
+        pub latest_restorable_time: Option<DateTime<Utc>>,
+        #[serde(default)]
+        pub storage_encrypted: Option<bool>,
+        #[serde(default)]
+        pub kms_key_id: Option<String>,
+        #[serde(default)]
+        pub multi_az: Option<bool>,
+        #[serde(default)]
+        pub deletion_protection: Option<bool>,
+        /// Cross-region read replicas (or Aurora global secondaries); empty when there are none.
+        #[serde(default)]
+        pub replicas: Option<Vec<Replica>>,
+        /// Regions holding replicated automated backups.
+        #[serde(default)]
+        pub replicated_backup_regions: Option<Vec<String>>,
+        #[serde(default)]
+        pub snapshots: Option<SnapshotSummary>,
+        /// Names of the AWS Backup plans whose selections include this database.
+        #[serde(default)]
+        pub backup_plans: Option<Vec<String>>,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Replica {
+    pub id: String,
+    pub region: String,
+    /// Maximum `ReplicaLag` over the window, in seconds; absent when not measured.
+    #[serde(default)]
+    pub lag_max_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotSummary {
+    pub count: u32,
+    #[serde(default)]
+    pub newest: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub unencrypted: u32,
+    /// Regions holding copies of the snapshots.
+    #[serde(default)]
+    pub copy_regions: Vec<String>,
+}
+
+resource_record! {
+    pub struct S3Bucket {
+        /// `none`, `AES256`, `aws:kms` or `aws:kms:dsse`.
+        #[serde(default)]
+        pub encryption: Option<String>,
+        /// `Enabled`, `Suspended` or `Disabled`.
+        #[serde(default)]
+        pub versioning: Option<String>,
+        /// `NONE`, `GOVERNANCE` or `COMPLIANCE`.
+        #[serde(default)]
+        pub object_lock_mode: Option<String>,
+        /// Default Object Lock retention in days; 0 when there is none.
+        #[serde(default)]
+        pub object_lock_days: Option<u32>,
+        /// Days after which lifecycle rules expire current objects; 0 when nothing expires.
+        #[serde(default)]
+        pub lifecycle_expiry_days: Option<u32>,
+        #[serde(default)]
+        pub replication_regions: Option<Vec<String>>,
+        /// All four public access block settings are on.
+        #[serde(default)]
+        pub public_access_blocked: Option<bool>,
+        /// The prefix logical dumps are written under, when the bucket holds them.
+        #[serde(default)]
+        pub backup_prefix: Option<String>,
+        #[serde(default)]
+        pub newest_backup_object: Option<DateTime<Utc>>,
+    }
+}
+
+resource_record! {
+    pub struct BackupPlan {
+        #[serde(default)]
+        pub rules: Option<Vec<BackupRule>>,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BackupRule {
+    pub name: String,
+    /// The schedule expression, as AWS Backup has it (`cron(...)` or `rate(...)`).
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// Interval between runs, in seconds, as derived from the schedule.
+    #[serde(default)]
+    pub interval_seconds: Option<u64>,
+    /// Days after which recovery points are deleted; absent when they are kept forever.
+    #[serde(default)]
+    pub delete_after_days: Option<u32>,
+    #[serde(default)]
+    pub target_vault: Option<String>,
+    /// Vault ARNs that recovery points are copied to.
+    #[serde(default)]
+    pub copy_destinations: Vec<String>,
+}
+
+resource_record! {
+    pub struct BackupVault {
+        #[serde(default)]
+        pub kms_key_arn: Option<String>,
+        /// Whether the KMS key is customer managed.
+        #[serde(default)]
+        pub customer_managed_key: Option<bool>,
+        #[serde(default)]
+        pub locked: Option<bool>,
+        #[serde(default)]
+        pub lock_min_retention_days: Option<u32>,
+        /// Whether the vault access policy denies manual deletion of recovery points.
+        #[serde(default)]
+        pub deletion_denied: Option<bool>,
+        /// A logically air-gapped vault.
+        #[serde(default)]
+        pub air_gapped: bool,
+    }
+}
+
+resource_record! {
+    pub struct BackupProtectedResource {
+        /// The protected resource's type, e.g. `RDS`, `EFS`, `DynamoDB`.
+        #[serde(default)]
+        pub resource_type: Option<String>,
+        #[serde(default)]
+        pub recovery_points: Option<RecoveryPointSummary>,
+        /// Backup jobs over the window.
+        #[serde(default)]
+        pub jobs: Option<JobSummary>,
+        /// Restore jobs, newest first.
+        #[serde(default)]
+        pub restores: Vec<RestoreJob>,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryPointSummary {
+    pub count: u32,
+    #[serde(default)]
+    pub newest_completed: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub unencrypted: u32,
+    /// The shortest retention, in days, of any recovery point; absent when all are kept forever.
+    #[serde(default)]
+    pub min_retention_days: Option<u32>,
+    #[serde(default)]
+    pub newest_air_gapped: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobSummary {
+    pub window_days: u32,
+    pub total: u32,
+    pub completed: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreJob {
+    pub id: String,
+    pub started: DateTime<Utc>,
+    #[serde(default)]
+    pub finished: Option<DateTime<Utc>>,
+    /// `COMPLETED`, `FAILED`, `ABORTED`, `RUNNING`, `PENDING`.
+    pub status: String,
+}
+
+resource_record! {
+    pub struct CloudwatchAlarm {
+        pub namespace: String,
+        pub metric: String,
+        #[serde(default)]
+        pub dimensions: BTreeMap<String, String>,
+        /// Alarm actions (SNS topics, ...); an alarm with none pages nobody.
+        #[serde(default)]
+        pub actions: Vec<String>,
+    }
+}
+
+resource_record! {
+    pub struct IamPrincipal {
+        /// `role` or `user`.
+        pub kind: String,
+        /// Statements that allow deleting recovery points, snapshots or backup objects on `*`.
+        #[serde(default)]
+        pub backup_deletion_grants: Option<Vec<IamGrant>>,
+        /// Statements that allow the action `*` (or `service:*`).
+        #[serde(default)]
+        pub wildcard_action_grants: Option<Vec<IamGrant>>,
+        /// Statements that allow a mutating action on the resource `*`.
+        #[serde(default)]
+        pub mutating_on_any_grants: Option<Vec<IamGrant>>,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamGrant {
+    pub policy: String,
+    pub action: String,
+    pub resource: String,
+}
+
+/// A DR document (plan, runbook, README) and what was read from it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub path: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub last_updated: Option<NaiveDate>,
+    #[serde(default)]
+    pub next_review: Option<NaiveDate>,
+    #[serde(default)]
+    pub review_frequency_days: Option<u32>,
+    #[serde(default)]
+    pub recovery_targets: Vec<TargetRow>,
+    #[serde(default)]
+    pub links: Vec<Link>,
+    #[serde(default)]
+    pub provenance: Option<Provenance>,
+}
+
+/// A row of a document's recovery-targets table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetRow {
+    pub component: String,
+    #[serde(default)]
+    pub rto_seconds: Option<u64>,
+    #[serde(default)]
+    pub rpo_seconds: Option<u64>,
+    /// The status cell as written ("Meeting target").
+    #[serde(default)]
+    pub claim: Option<String>,
+    /// Whether the status cell claims the target is met.
+    #[serde(default)]
+    pub claims_met: bool,
+    #[serde(default)]
+    pub line: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub target: String,
+    /// Whether the linked file exists; absent when it could not be checked.
+    #[serde(default)]
+    pub exists: Option<bool>,
+    #[serde(default)]
+    pub line: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DrTestKind {
+    Component,
+    Integration,
+    Full,
+    Drill,
+    Restore,
+    BackupVerification,
+    AccessReview,
+    ExecReview,
+}
+
+impl DrTestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Component => "component",
+            Self::Integration => "integration",
+            Self::Full => "full",
+            Self::Drill => "drill",
+            Self::Restore => "restore",
+            Self::BackupVerification => "backup-verification",
+            Self::AccessReview => "access-review",
+            Self::ExecReview => "exec-review",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Partial,
+    Failure,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Partial => "partial",
+            Self::Failure => "failure",
+        }
+    }
+}
+
+/// One DR test, drill or review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DrTest {
+    pub id: String,
+    pub kind: DrTestKind,
+    pub started: DateTime<Utc>,
+    #[serde(default)]
+    pub finished: Option<DateTime<Utc>>,
+    pub outcome: Outcome,
+    #[serde(default)]
+    pub measured_rto_seconds: Option<u64>,
+    #[serde(default)]
+    pub measured_rpo_seconds: Option<u64>,
+    /// The component tested; the full platform (default component) when absent.
+    #[serde(default)]
+    pub component: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub provenance: Option<Provenance>,
+}
+
+/// Facts about the DR programme that are declared rather than measured.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramFacts {
+    /// How long the DR test results store keeps results, in days.
+    #[serde(default)]
+    pub results_retention_days: Option<u32>,
+}
+
+/// The JSON Schema of the snapshot format, for tools that produce snapshots.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Snapshot)).unwrap_or_default()
+}
