@@ -1,1 +1,75 @@
-fn main(){}
+//! Benchmark: synthetic snapshots of 10k and 100k resources (override with `DRREADY_BENCH_SIZES`,
+//! e.g. `DRREADY_BENCH_SIZES=1000000`) loaded, evaluated, scored and rendered, phase by phase.
+//! Run with `cargo bench --bench audit`; peak memory is measured on the binary (see the README).
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use drready::config::Config;
+use drready::evaluate::catalog::Catalog;
+use drready::evaluate::{evaluate_path, Setup};
+use drready::report::{self, Format, Report, Settings};
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("DRREADY_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 100_000]);
+    let dir = std::env::temp_dir().join(format!("drready-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let catalog = Catalog::load(None).expect("catalog");
+    let config = Config::default();
+    for n in sizes {
+        let path = dir.join(format!("synth-{n}.json"));
+        let t = Instant::now();
+        {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+            drready::synth::write(&mut w, n, 1).expect("write");
+            w.flush().expect("flush");
+        }
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        println!("{n} resources: generated {:.1} MB in {:.2?}", size as f64 / 1e6, t.elapsed());
+        run(&path, n, &catalog, &config);
+        let _ = std::fs::remove_file(&path);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn run(path: &Path, n: usize, catalog: &Catalog, config: &Config) {
+    let t = Instant::now();
+    let mut count = 0usize;
+    drready::load::read_header(path).expect("header");
+    drready::load::stream_resources(path, 512, &mut |b| {
+        count += b.len();
+        Ok(())
+    })
+    .expect("stream");
+    let parse = t.elapsed();
+    assert_eq!(count, n);
+
+    let t = Instant::now();
+    let setup = Setup { catalog, config, as_of: None, threads: 0 };
+    let eval = evaluate_path(path, &setup).unwrap_or_else(|e| panic!("evaluate: {e}"));
+    let evaluate = t.elapsed();
+
+    let t = Instant::now();
+    let scorecard = drready::score::score(catalog, &eval);
+    let score = t.elapsed();
+
+    let settings = Settings { config: None, policies: None, fail_on: None, strict: false, params: config.params.clone() };
+    let report = Report { catalog, eval: &eval, scorecard: &scorecard, settings: &settings, max_rows: 20, template: None, color: false };
+    let mut times = Vec::new();
+    for format in [Format::Table, Format::Markdown, Format::Json] {
+        let t = Instant::now();
+        let mut sink = std::io::sink();
+        report::render(format, &report, &mut sink).expect("render");
+        times.push((format, t.elapsed()));
+    }
+    println!(
+        "  parse only {parse:.2?} · load+evaluate {evaluate:.2?} ({} verdicts, {:.1} µs/resource) · score {score:.2?} · render {}",
+        eval.statuses().count(),
+        evaluate.as_secs_f64() * 1e6 / n as f64,
+        times.iter().map(|(f, t)| format!("{f:?} {t:.2?}")).collect::<Vec<_>>().join(", ")
+    );
+}

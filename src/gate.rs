@@ -19,14 +19,13 @@ pub const EXIT_INCOMPLETE: i32 = 3;
 pub fn exit_code(catalog: &Catalog, eval: &Evaluation, fail_on: Option<Severity>, strict: bool) -> i32 {
     if let Some(threshold) = fail_on {
         let failed = eval
-            .verdicts
-            .iter()
-            .any(|v| v.status == Status::Fail && catalog.controls[v.control as usize].severity >= threshold);
+            .statuses()
+            .any(|(c, _, s)| s == Status::Fail && catalog.controls[c as usize].severity >= threshold);
         if failed {
             return EXIT_FINDINGS;
         }
     }
-    if strict && eval.verdicts.iter().any(|v| v.status == Status::NoEvidence) {
+    if strict && eval.statuses().any(|(_, _, s)| s == Status::NoEvidence) {
         return EXIT_INCOMPLETE;
     }
     EXIT_OK

@@ -133,10 +133,10 @@ pub fn score(catalog: &Catalog, eval: &Evaluation) -> Scorecard {
     let n = catalog.controls.len();
     let mut tallies = vec![Tally::default(); n];
     let mut by_component: BTreeMap<u32, Vec<Tally>> = BTreeMap::new();
-    for v in &eval.verdicts {
-        tallies[v.control as usize].add(v.status);
-        let c = eval.resources[v.resource as usize].component;
-        by_component.entry(c).or_insert_with(|| vec![Tally::default(); n])[v.control as usize].add(v.status);
+    for (control, resource, status) in eval.statuses() {
+        tallies[control as usize].add(status);
+        let c = eval.resources[resource as usize].component;
+        by_component.entry(c).or_insert_with(|| vec![Tally::default(); n])[control as usize].add(status);
     }
     let frameworks = Framework::ALL
         .iter()

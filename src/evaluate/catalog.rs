@@ -123,6 +123,8 @@ pub struct Control {
     pub absence_fails: Vec<String>,
     /// Whether an `@applies` policy narrows the resources the control is meant for.
     pub conditional: bool,
+    /// The facts the `@applies` policy reads.
+    pub applies_facts: Vec<String>,
     /// The file (and line) the policy came from.
     pub source: String,
     /// Other annotations, e.g. `aws_backup_audit`.
@@ -236,6 +238,10 @@ impl Catalog {
         for (id, (mut control, policy)) in controls {
             let scope = scopes.remove(&id);
             control.conditional = scope.is_some();
+            if let Some((scope, _)) = &scope {
+                let est = scope.to_json().map_err(|e| InputError::plain(Path::new(&control.source), e.to_string()))?;
+                control.applies_facts = facts_read(&est);
+            }
             for ty in &control.resource_types {
                 let set = sets.entry(ty.clone()).or_default();
                 add(set, &policy)?;
@@ -378,6 +384,7 @@ fn control_of(
         facts,
         absence_fails,
         conditional: false,
+        applies_facts: Vec::new(),
         source: format!("{}:{line}", path.display()),
         annotations,
     })

@@ -140,7 +140,11 @@ pub fn resource_facts(r: &Resource, component: u32, cx: &ResourceContext<'_>) ->
                 db.snapshots.as_ref().map(|s| s.copy_regions.clone()),
             ];
             let all_known = sources.iter().all(Option::is_some);
-            let regions: BTreeSet<String> = sources.into_iter().flatten().flatten().collect();
+            let mut regions: BTreeSet<String> = sources.into_iter().flatten().flatten().collect();
+            // A database that itself sits in the DR region is the copy there.
+            if cx.dr_region == Some(rec.region()) {
+                regions.insert(rec.region().to_string());
+            }
             let reaches_dr = cx.dr_region.is_some_and(|d| regions.contains(d));
             if all_known || reaches_dr {
                 a.push(("dr_regions", Value::set(regions)));
@@ -424,7 +428,7 @@ impl CedarBuilder {
             Value::Long(n) => RestrictedExpression::new_long(*n),
             Value::Str(s) => RestrictedExpression::new_string(s.to_string()),
             Value::Datetime(t) => RestrictedExpression::new_datetime(cedar_datetime(*t)),
-            Value::Duration(s) => RestrictedExpression::new_duration(duration::cedar(*s)),
+            Value::Duration(s) => cached(2, *s, || RestrictedExpression::new_duration(duration::cedar(*s))),
             Value::Set(items) => RestrictedExpression::new_set(items.iter().map(|s| RestrictedExpression::new_string(s.to_string()))),
             Value::Component(i) => RestrictedExpression::new_entity_uid(self.component_uids[*i as usize].clone()),
         }
@@ -449,6 +453,28 @@ impl CedarBuilder {
         let entity = Entity::new(uid.clone(), attrs, parents).map_err(|e| e.to_string())?;
         Ok((uid, entity))
     }
+}
+
+thread_local! {
+    static EXTENSION_VALUES: std::cell::RefCell<HashMap<(u8, i64), RestrictedExpression>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// Duration expressions, reused by value (durations repeat: targets, lags in whole seconds).
+/// Building one re-parses the constructor's name each time. Bounded, per thread.
+fn cached(kind: u8, v: i64, make: impl FnOnce() -> RestrictedExpression) -> RestrictedExpression {
+    EXTENSION_VALUES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(e) = cache.get(&(kind, v)) {
+            return e.clone();
+        }
+        if cache.len() >= 16_384 {
+            cache.clear();
+        }
+        let e = make();
+        cache.insert((kind, v), e.clone());
+        e
+    })
 }
 
 /// A timestamp as Cedar's `datetime()` reads it.

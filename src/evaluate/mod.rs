@@ -13,10 +13,13 @@
 
 pub mod catalog;
 pub mod entities;
+pub mod packed;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
+
+use packed::{Packed, Packer};
 
 use cedar_policy::{Authorizer, Context, Entities, Entity, EntityUid, PolicySet, Request, RestrictedExpression};
 use chrono::{DateTime, Utc};
@@ -73,10 +76,48 @@ pub struct ResourceInfo {
     pub entity_type: &'static str,
     /// The snapshot record type (`rds_instance`, `document`, ...).
     pub kind: &'static str,
-    pub name: Box<str>,
+    /// The display name, when it is not the last part of the id.
+    name: Option<Box<str>>,
     pub component: u32,
-    pub account: Box<str>,
-    pub region: Box<str>,
+    pub account: Arc<str>,
+    pub region: Arc<str>,
+}
+
+impl ResourceInfo {
+    pub fn new(id: &str, entity_type: &'static str, kind: &'static str, name: &str, component: u32, account: Arc<str>, region: Arc<str>) -> Self {
+        let derived = id.rsplit([':', '/']).next().unwrap_or(id);
+        Self {
+            id: id.into(),
+            entity_type,
+            kind,
+            name: (name != derived).then(|| name.into()),
+            component,
+            account,
+            region,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match &self.name {
+            Some(n) => n,
+            None => self.id.rsplit([':', '/']).next().unwrap_or(&self.id),
+        }
+    }
+}
+
+/// Shares the few distinct account and region strings among many resources.
+#[derive(Default)]
+struct Interner(HashMap<Box<str>, Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return Arc::clone(a);
+        }
+        let a: Arc<str> = s.into();
+        self.0.insert(s.into(), Arc::clone(&a));
+        a
+    }
 }
 
 /// A component with its targets and what was measured.
@@ -105,7 +146,8 @@ pub struct Evaluation {
     pub scope: Scope,
     pub components: Vec<ComponentView>,
     pub resources: Vec<ResourceInfo>,
-    pub verdicts: Vec<Verdict>,
+    /// Verdicts packed per entity, in entity order.
+    pub packed: Vec<Packed>,
     pub gaps: Vec<Gap>,
 }
 
@@ -136,6 +178,8 @@ struct PreparedControl {
     index: u16,
     id: String,
     applies_id: Option<String>,
+    /// Resource attributes the `@applies` policy reads.
+    applies_attrs: Vec<String>,
     facts: Vec<FactPath>,
     absence_fails: HashSet<String>,
 }
@@ -251,6 +295,11 @@ impl<'a> Judge<'a> {
                     index: i as u16,
                     id: c.id.clone(),
                     applies_id: c.conditional.then(|| catalog::applies_id(&c.id)),
+                    applies_attrs: c
+                        .applies_facts
+                        .iter()
+                        .filter_map(|f| f.strip_prefix("resource.").filter(|a| !a.contains('.')).map(str::to_string))
+                        .collect(),
                     facts: c.facts.iter().map(|f| FactPath::parse(f)).collect(),
                     absence_fails: c.absence_fails.iter().cloned().collect(),
                 });
@@ -295,13 +344,14 @@ impl<'a> Judge<'a> {
             uids.push(uid);
             list.push(e);
         }
+        // Loaded against the schema, which rejects missing, undeclared or mistyped attributes.
         let entities = Entities::from_entities(list, Some(&self.catalog.schema))
             .map_err(|e| Error::Other(format!("entities do not match the schema: {e}")))?;
         Ok((entities, uids))
     }
 
     /// Judge a batch of entities; `components` are the component facts they may refer to.
-    fn judge(&self, component_facts: &[Facts], component_entities: &[Entity], batch: &[(u32, &ResourceInfo, &Facts)], out: &mut Vec<Verdict>) -> Result<(), Error> {
+    fn judge(&self, component_facts: &[Facts], component_entities: &[Entity], batch: &[(u32, &ResourceInfo, &Facts)], out: &mut Vec<Packed>) -> Result<(), Error> {
         let facts: Vec<&Facts> = batch.iter().map(|(_, _, f)| *f).collect();
         let (entities, uids) = self.entities(component_entities, &facts)?;
         let authorizer = Authorizer::new();
@@ -310,7 +360,11 @@ impl<'a> Judge<'a> {
             let Some(set) = self.catalog.sets.get(facts.entity_type) else { continue };
             let component = component_facts.get(info.component as usize);
             let response = self.request(set, uid, &authorizer, &entities);
-            self.verdicts_of(&response, prepared, *index, info, facts, component, out);
+            let mut packer = Packer::default();
+            self.verdicts_of(&response, prepared, info, facts, component, &mut packer);
+            if !packer.is_empty() {
+                out.push(packer.finish(*index));
+            }
         }
         Ok(())
     }
@@ -325,7 +379,7 @@ impl<'a> Judge<'a> {
 
     /// The one place a Cedar response becomes verdicts.
     #[allow(clippy::too_many_arguments)]
-    fn verdicts_of(&self, response: &cedar_policy::Response, prepared: &[PreparedControl], index: u32, info: &ResourceInfo, facts: &Facts, component: Option<&Facts>, out: &mut Vec<Verdict>) {
+    fn verdicts_of(&self, response: &cedar_policy::Response, prepared: &[PreparedControl], info: &ResourceInfo, facts: &Facts, component: Option<&Facts>, out: &mut Packer) {
         let reason: HashSet<&str> = response.diagnostics().reason().map(|p| p.as_ref()).collect();
         let mut errors: HashMap<&str, String> = HashMap::new();
         for e in response.diagnostics().errors() {
@@ -336,13 +390,11 @@ impl<'a> Judge<'a> {
             if let Some(applies) = &c.applies_id {
                 // An @applies policy that errs counts as applying: fail closed.
                 if !reason.contains(applies.as_str()) && !errors.contains_key(applies.as_str()) {
-                    out.push(Verdict {
-                        control: c.index,
-                        resource: index,
-                        status: Status::NotApplicable,
-                        facts: Box::new([]),
-                        cause: None,
-                    });
+                    // Whether it applies rests on facts a gap left unknown: no evidence either way.
+                    let attrs: Vec<&str> = c.applies_attrs.iter().map(String::as_str).collect();
+                    let gap = if attrs.is_empty() { None } else { self.gap_index.covering(self.gaps, info, &attrs) };
+                    let status = if gap.is_some() { Status::NoEvidence } else { Status::NotApplicable };
+                    out.push(c.index, status, gap.map(gap_cause).as_deref(), &[]);
                     continue;
                 }
             }
@@ -371,7 +423,7 @@ impl<'a> Judge<'a> {
             } else {
                 (Status::Pass, None)
             };
-            out.push(Verdict { control: c.index, resource: index, status, facts: values, cause: cause.map(Into::into) });
+            out.push(c.index, status, cause.as_deref(), &values);
         }
     }
 
@@ -488,7 +540,7 @@ fn restore_point_age(r: &Resource, now: DateTime<Utc>) -> Option<i64> {
 struct BatchResult {
     offset: u32,
     infos: Vec<ResourceInfo>,
-    verdicts: Vec<Verdict>,
+    verdicts: Vec<Packed>,
     restores: Vec<(u32, DateTime<Utc>, i64, String)>,
     exposures: Vec<(u32, i64, Box<str>)>,
     account_regions: BTreeSet<(String, String)>,
@@ -563,18 +615,19 @@ fn evaluate(
     let work = |offset: u32, batch: Vec<Resource>| -> Result<BatchResult, Error> {
         let mut result = BatchResult { offset, ..BatchResult::default() };
         let mut facts = Vec::with_capacity(batch.len());
+        let mut interner = Interner::default();
         for r in &batch {
             let rec = r.record();
             let component = assign(r);
-            result.infos.push(ResourceInfo {
-                id: rec.id().into(),
-                entity_type: kind_entity_type(r.type_name()),
-                kind: r.type_name(),
-                name: rec.display_name().into(),
+            result.infos.push(ResourceInfo::new(
+                rec.id(),
+                kind_entity_type(r.type_name()),
+                r.type_name(),
+                rec.display_name(),
                 component,
-                account: rec.account().into(),
-                region: rec.region().into(),
-            });
+                interner.get(rec.account()),
+                interner.get(rec.region()),
+            ));
             if !rec.account().is_empty() && !rec.region().is_empty() {
                 result.account_regions.insert((rec.account().to_string(), rec.region().to_string()));
             }
@@ -714,14 +767,9 @@ fn evaluate(
         .collect::<Result<_, _>>()
         .map_err(Error::Other)?;
     let mut late: Vec<(ResourceInfo, Facts)> = Vec::new();
-    let info = |id: &str, entity_type: &'static str, kind: &'static str, name: &str, component: u32| ResourceInfo {
-        id: id.into(),
-        entity_type,
-        kind,
-        name: name.into(),
-        component,
-        account: "".into(),
-        region: "".into(),
+    let blank: Arc<str> = "".into();
+    let info = |id: &str, entity_type: &'static str, kind: &'static str, name: &str, component: u32| {
+        ResourceInfo::new(id, entity_type, kind, name, component, Arc::clone(&blank), Arc::clone(&blank))
     };
     for (i, f) in full_facts.iter().enumerate() {
         late.push((info(&f.id, "Component", "component", &f.id, i as u32), f.clone()));
@@ -744,9 +792,8 @@ fn evaluate(
         }
     }
     for (account, region) in &account_regions {
-        let mut i = info(&format!("{account}/{region}"), "AccountRegion", "account_region", &format!("{account}/{region}"), default_component);
-        i.account = account.as_str().into();
-        i.region = region.as_str().into();
+        let name = format!("{account}/{region}");
+        let i = ResourceInfo::new(&name, "AccountRegion", "account_region", &name, default_component, account.as_str().into(), region.as_str().into());
         late.push((i, entities::account_region_facts(account, region, default_component, &header.alarms, alarms_known)));
     }
     // A gap that names no resource and no facts means the resources themselves could not be listed:
@@ -758,9 +805,10 @@ fn evaluate(
             continue;
         }
         let id = format!("unlisted:{}:{}:{}:{}", g.source, g.operation, g.account.as_deref().unwrap_or("-"), g.region.as_deref().unwrap_or("-"));
-        let mut i = info(&id, ty, "unlisted", &format!("(unlisted {} in {})", g.source, g.region.as_deref().unwrap_or("all regions")), default_component);
-        i.account = g.account.clone().unwrap_or_default().into();
-        i.region = g.region.clone().unwrap_or_default().into();
+        let name = format!("(unlisted {} in {})", g.source, g.region.as_deref().unwrap_or("all regions"));
+        let account: Arc<str> = g.account.as_deref().unwrap_or("").into();
+        let region: Arc<str> = g.region.as_deref().unwrap_or("").into();
+        let i = ResourceInfo::new(&id, ty, "unlisted", &name, default_component, account, region);
         placeholders.push((i, gap_cause(g)));
     }
 
@@ -770,10 +818,14 @@ fn evaluate(
     resources.extend(late.into_iter().map(|(i, _)| i));
     for (info, cause) in placeholders {
         let index = resources.len() as u32;
+        let mut packer = Packer::default();
         for (ci, c) in catalog.controls.iter().enumerate() {
             if c.resource_types.iter().any(|t| t == info.entity_type) {
-                verdicts.push(Verdict { control: ci as u16, resource: index, status: Status::NoEvidence, facts: Box::new([]), cause: Some(cause.clone().into()) });
+                packer.push(ci as u16, Status::NoEvidence, Some(&cause), &[]);
             }
+        }
+        if !packer.is_empty() {
+            verdicts.push(packer.finish(index));
         }
         resources.push(info);
     }
@@ -794,7 +846,6 @@ fn evaluate(
             notes,
         })
         .collect();
-    verdicts.sort_by_key(|v| (v.resource, v.control));
     Ok(Evaluation {
         as_of,
         collected_at: header.collected_at,
@@ -802,12 +853,22 @@ fn evaluate(
         scope: Scope { dr_region, ..header.scope },
         components,
         resources,
-        verdicts,
+        packed: verdicts,
         gaps: header.gaps,
     })
 }
 
 impl Evaluation {
+    /// Every verdict, unpacked one at a time, in entity order.
+    pub fn verdicts(&self) -> impl Iterator<Item = Verdict> + '_ {
+        self.packed.iter().flat_map(Packed::verdicts)
+    }
+
+    /// (control, entity, status) of every verdict, without the facts.
+    pub fn statuses(&self) -> impl Iterator<Item = (u16, u32, Status)> + '_ {
+        self.packed.iter().flat_map(|p| p.statuses().map(move |(c, s)| (c, p.resource, s)))
+    }
+
     /// The facts of a verdict as (path, value) pairs, for reports.
     pub fn facts<'v>(&self, catalog: &'v Catalog, v: &'v Verdict) -> impl Iterator<Item = (&'v str, Option<&'v Value>)> + 'v {
         let control: &Control = &catalog.controls[v.control as usize];
@@ -818,8 +879,8 @@ impl Evaluation {
 /// Counts of verdicts by control and status, in catalog order.
 pub fn counts(eval: &Evaluation, controls: usize) -> Vec<BTreeMap<Status, usize>> {
     let mut out = vec![BTreeMap::new(); controls];
-    for v in &eval.verdicts {
-        *out[v.control as usize].entry(v.status).or_insert(0) += 1;
+    for (c, _, s) in eval.statuses() {
+        *out[c as usize].entry(s).or_insert(0) += 1;
     }
     out
 }

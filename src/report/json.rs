@@ -39,9 +39,9 @@ impl Serialize for Verdicts<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let report = self.0;
         let eval = report.eval;
-        let mut seq = s.serialize_seq(Some(eval.verdicts.len()))?;
-        for v in &eval.verdicts {
-            seq.serialize_element(&OneVerdict(report, v))?;
+        let mut seq = s.serialize_seq(None)?;
+        for v in eval.verdicts() {
+            seq.serialize_element(&OneVerdict(report, &v))?;
         }
         seq.end()
     }

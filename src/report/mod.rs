@@ -147,10 +147,12 @@ pub fn reason(report: &Report<'_>, v: &Verdict) -> String {
         return cause.to_string();
     }
     let now = report.eval.as_of.timestamp();
-    let parts: Vec<String> = report
-        .eval
-        .facts(report.catalog, v)
-        .filter(|(path, _)| *path != "context.now")
+    let mut facts: Vec<(&str, Option<&Value>)> =
+        report.eval.facts(report.catalog, v).filter(|(path, _)| *path != "context.now").collect();
+    // The resource's own facts first, then the component's targets, then parameters.
+    facts.sort_by_key(|(path, _)| (path.starts_with("context."), path.starts_with("resource.component.")));
+    let parts: Vec<String> = facts
+        .into_iter()
         .map(|(path, value)| {
             let name = match path.strip_prefix("context.params.") {
                 Some(p) => format!("{p} (param)"),
@@ -167,29 +169,40 @@ pub fn reason(report: &Report<'_>, v: &Verdict) -> String {
 
 fn groups(report: &Report<'_>, status: Status) -> Vec<Group> {
     let eval = report.eval;
-    let mut by_control: std::collections::BTreeMap<u16, Vec<&Verdict>> = std::collections::BTreeMap::new();
-    for v in eval.verdicts.iter().filter(|v| v.status == status) {
-        by_control.entry(v.control).or_default().push(v);
+    let mut by_control: std::collections::BTreeMap<u16, Vec<Verdict>> = std::collections::BTreeMap::new();
+    let mut counts: std::collections::BTreeMap<u16, usize> = std::collections::BTreeMap::new();
+    for (c, r, s) in eval.statuses() {
+        if s == status {
+            *counts.entry(c).or_insert(0) += 1;
+            let kept = by_control.entry(c).or_default();
+            // Keep only the rows shown: the first `max_rows` by resource id.
+            if kept.len() < report.max_rows || kept.last().is_some_and(|v| eval.resources[v.resource as usize].id > eval.resources[r as usize].id) {
+                let p = eval.packed.binary_search_by_key(&r, |p| p.resource).ok().map(|i| &eval.packed[i]);
+                if let Some(v) = p.and_then(|p| p.verdicts().find(|v| v.control == c)) {
+                    kept.push(v);
+                    kept.sort_by(|a, b| eval.resources[a.resource as usize].id.cmp(&eval.resources[b.resource as usize].id));
+                    kept.truncate(report.max_rows);
+                }
+            }
+        }
     }
     let mut out: Vec<Group> = by_control
         .into_iter()
-        .map(|(ci, mut vs)| {
+        .map(|(ci, vs)| {
             let c = &report.catalog.controls[ci as usize];
-            vs.sort_by(|a, b| eval.resources[a.resource as usize].id.cmp(&eval.resources[b.resource as usize].id));
             Group {
                 control: c.id.clone(),
                 title: c.title.clone(),
                 severity: c.severity,
                 remediation: c.remediation.clone(),
-                count: vs.len(),
+                count: counts.get(&ci).copied().unwrap_or(0),
                 items: vs
                     .iter()
-                    .take(report.max_rows)
                     .map(|v| {
                         let r = &eval.resources[v.resource as usize];
                         Item {
                             resource: r.id.to_string(),
-                            name: r.name.to_string(),
+                            name: r.name().to_string(),
                             component: eval.components[r.component as usize].spec.name.clone(),
                             reason: reason(report, v),
                         }
