@@ -2,6 +2,11 @@
 //! e.g. `DRREADY_BENCH_SIZES=1000000`) loaded, evaluated, scored and rendered, phase by phase.
 //! Run with `cargo bench --bench audit`; peak memory is measured on the binary (see the README).
 
+#![expect(
+    clippy::expect_used,
+    reason = "a benchmark should stop loudly on the first surprise"
+)]
+
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
@@ -29,7 +34,11 @@ fn main() {
             w.flush().expect("flush");
         }
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        println!("{n} resources: generated {:.1} MB in {:.2?}", size as f64 / 1e6, t.elapsed());
+        println!(
+            "{n} resources: generated {:.1} MB in {:.2?}",
+            size as f64 / 1e6,
+            t.elapsed()
+        );
         run(&path, n, &catalog, &config);
         let _ = std::fs::remove_file(&path);
     }
@@ -49,7 +58,12 @@ fn run(path: &Path, n: usize, catalog: &Catalog, config: &Config) {
     assert_eq!(count, n);
 
     let t = Instant::now();
-    let setup = Setup { catalog, config, as_of: None, threads: 0 };
+    let setup = Setup {
+        catalog,
+        config,
+        as_of: None,
+        threads: 0,
+    };
     let eval = evaluate_path(path, &setup).unwrap_or_else(|e| panic!("evaluate: {e}"));
     let evaluate = t.elapsed();
 
@@ -57,8 +71,22 @@ fn run(path: &Path, n: usize, catalog: &Catalog, config: &Config) {
     let scorecard = drready::score::score(catalog, &eval);
     let score = t.elapsed();
 
-    let settings = Settings { config: None, policies: None, fail_on: None, strict: false, params: config.params.clone() };
-    let report = Report { catalog, eval: &eval, scorecard: &scorecard, settings: &settings, max_rows: 20, template: None, color: false };
+    let settings = Settings {
+        config: None,
+        policies: None,
+        fail_on: None,
+        strict: false,
+        params: config.params.clone(),
+    };
+    let report = Report {
+        catalog,
+        eval: &eval,
+        scorecard: &scorecard,
+        settings: &settings,
+        max_rows: 20,
+        template: None,
+        color: false,
+    };
     let mut times = Vec::new();
     for format in [Format::Table, Format::Markdown, Format::Json] {
         let t = Instant::now();

@@ -55,7 +55,9 @@ impl<'de> Deserialize<'de> for Fraction {
         if (0.0..=1.0).contains(&v) {
             Ok(Fraction(v))
         } else {
-            Err(serde::de::Error::custom(format!("`{v}` is not a fraction between 0 and 1")))
+            Err(serde::de::Error::custom(format!(
+                "`{v}` is not a fraction between 0 and 1"
+            )))
         }
     }
 }
@@ -216,7 +218,10 @@ impl CompiledRule {
                     .ids
                     .iter()
                     .any(|g| g.matches(record.id()) || g.matches(record.display_name())))
-            && self.tags.iter().all(|(k, v)| record.tags().get(k) == Some(v))
+            && self
+                .tags
+                .iter()
+                .all(|(k, v)| record.tags().get(k) == Some(v))
     }
 }
 
@@ -272,7 +277,10 @@ impl Config {
                 ids: m.ids.iter().map(|g| WildMatch::new(g)).collect(),
                 tags: m.tags.clone(),
             });
-            components.push(ConfigComponent { spec: spec_of(c, "config"), rule });
+            components.push(ConfigComponent {
+                spec: spec_of(c, "config"),
+                rule,
+            });
         }
         if let Some(region) = &raw.scope.dr_region {
             if region.trim().is_empty() {
@@ -309,6 +317,10 @@ pub fn builtin_default_component() -> ComponentSpec {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
 mod tests {
     use super::*;
 
@@ -323,9 +335,12 @@ mod tests {
 
     #[test]
     fn a_bad_duration_names_file_line_and_column() {
-        let err = Config::parse("[params]\nsnapshot_max_age = \"soon\"\n", Path::new("d.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Config::parse(
+            "[params]\nsnapshot_max_age = \"soon\"\n",
+            Path::new("d.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("d.toml:2:20: "), "{err}");
         assert!(err.contains("`soon` is not a duration"), "{err}");
     }
@@ -334,7 +349,9 @@ mod tests {
     fn unknown_keys_and_duplicate_components_are_errors() {
         assert!(Config::parse("[params]\nretention = 3\n", Path::new("a.toml")).is_err());
         let twice = "[[components]]\nname = \"db\"\n[[components]]\nname = \"db\"\n";
-        let err = Config::parse(twice, Path::new("b.toml")).unwrap_err().to_string();
+        let err = Config::parse(twice, Path::new("b.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("component `db` is defined twice"), "{err}");
     }
 
@@ -354,7 +371,10 @@ tags = { app = "orders" }
             ..Default::default()
         };
         db.tags.insert("app".into(), "orders".into());
-        assert_eq!(c.component_for(&Resource::RdsInstance(db.clone())), Some("db"));
+        assert_eq!(
+            c.component_for(&Resource::RdsInstance(db.clone())),
+            Some("db")
+        );
         assert_eq!(c.component_for(&Resource::RdsCluster(db.clone())), None);
         db.tags.clear();
         assert_eq!(c.component_for(&Resource::RdsInstance(db)), None);

@@ -27,13 +27,17 @@ pub fn parse_seconds(text: &str) -> Option<u64> {
     let mut any = false;
     while !rest.is_empty() {
         rest = rest.trim_start();
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }
         let number: u64 = rest[..digits].parse().ok()?;
         rest = rest[digits..].trim_start();
-        let unit_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
         let unit = rest[..unit_len].to_ascii_lowercase();
         rest = &rest[unit_len..];
         let scale = match unit.as_str() {
@@ -80,13 +84,25 @@ pub fn human(seconds: i64) -> String {
         format!("{s} s")
     } else if s < 3_600 {
         let (m, r) = (s / 60, s % 60);
-        if r == 0 { format!("{m} min") } else { format!("{m} min {r} s") }
+        if r == 0 {
+            format!("{m} min")
+        } else {
+            format!("{m} min {r} s")
+        }
     } else if s < 86_400 {
         let (h, m) = (s / 3_600, (s % 3_600) / 60);
-        if m == 0 { format!("{h} h") } else { format!("{h} h {m} min") }
+        if m == 0 {
+            format!("{h} h")
+        } else {
+            format!("{h} h {m} min")
+        }
     } else {
         let (d, h) = (s / 86_400, (s % 86_400) / 3_600);
-        if h == 0 { format!("{d} d") } else { format!("{d} d {h} h") }
+        if h == 0 {
+            format!("{d} d")
+        } else {
+            format!("{d} d {h} h")
+        }
     };
     format!("{sign}{text}")
 }
@@ -120,7 +136,15 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_duration() {
-        for text in ["", "soon", "4", "h", "4 fortnights", "-3h", "99999999999999999999d"] {
+        for text in [
+            "",
+            "soon",
+            "4",
+            "h",
+            "4 fortnights",
+            "-3h",
+            "99999999999999999999d",
+        ] {
             assert_eq!(parse_seconds(text), None, "{text}");
         }
     }

@@ -16,7 +16,12 @@ pub struct InputError {
 
 impl InputError {
     pub fn at(path: &Path, line: usize, column: usize, message: impl Into<String>) -> Self {
-        Self { path: path.to_path_buf(), line, column, message: one_line(&message.into()) }
+        Self {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: one_line(&message.into()),
+        }
     }
 
     pub fn plain(path: &Path, message: impl Into<String>) -> Self {
@@ -73,14 +78,20 @@ pub enum Error {
     #[error("{0}")]
     Input(#[from] InputError),
     #[error("{context}: {source}")]
-    Io { context: String, source: std::io::Error },
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Other(String),
 }
 
 impl Error {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Self::Io { context: context.into(), source }
+        Self::Io {
+            context: context.into(),
+            source,
+        }
     }
 }
 

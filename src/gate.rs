@@ -16,11 +16,16 @@ pub const EXIT_ERROR: i32 = 2;
 pub const EXIT_INCOMPLETE: i32 = 3;
 
 /// What the run should exit with. A failing finding outranks incomplete evidence.
-pub fn exit_code(catalog: &Catalog, eval: &Evaluation, fail_on: Option<Severity>, strict: bool) -> i32 {
+pub fn exit_code(
+    catalog: &Catalog,
+    eval: &Evaluation,
+    fail_on: Option<Severity>,
+    strict: bool,
+) -> i32 {
     if let Some(threshold) = fail_on {
-        let failed = eval
-            .statuses()
-            .any(|(c, _, s)| s == Status::Fail && catalog.controls[c as usize].severity >= threshold);
+        let failed = eval.statuses().any(|(c, _, s)| {
+            s == Status::Fail && catalog.controls[c as usize].severity >= threshold
+        });
         if failed {
             return EXIT_FINDINGS;
         }

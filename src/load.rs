@@ -14,9 +14,13 @@ use crate::snapshot::{Resource, Snapshot, SnapshotHeader, SCHEMA_VERSION};
 
 const READ_BUFFER: usize = 1 << 20;
 
-fn open(path: &Path) -> Result<serde_json::Deserializer<serde_json::de::IoRead<BufReader<File>>>, InputError> {
+fn open(
+    path: &Path,
+) -> Result<serde_json::Deserializer<serde_json::de::IoRead<BufReader<File>>>, InputError> {
     let file = File::open(path).map_err(|e| InputError::io(path, &e))?;
-    Ok(serde_json::Deserializer::from_reader(BufReader::with_capacity(READ_BUFFER, file)))
+    Ok(serde_json::Deserializer::from_reader(
+        BufReader::with_capacity(READ_BUFFER, file),
+    ))
 }
 
 /// A serde_json error as an input error at its line and column.
@@ -60,7 +64,8 @@ fn version_error(path: &Path) -> Option<InputError> {
 /// Read everything but the resources.
 pub fn read_header(path: &Path) -> Result<SnapshotHeader, InputError> {
     let mut de = open(path)?;
-    let doc = match Snapshot::<IgnoredAny>::deserialize(&mut de).and_then(|d| de.end().map(|()| d)) {
+    let doc = match Snapshot::<IgnoredAny>::deserialize(&mut de).and_then(|d| de.end().map(|()| d))
+    {
         Ok(doc) => doc,
         Err(e) => return Err(version_error(path).unwrap_or_else(|| json_error(path, &e))),
     };
@@ -83,7 +88,10 @@ pub fn parse_snapshot(text: &str, path: &Path) -> Result<Snapshot, InputError> {
             struct VersionOnly {
                 schema_version: Option<serde_json::Value>,
             }
-            if let Ok(VersionOnly { schema_version: Some(v) }) = serde_json::from_str(text) {
+            if let Ok(VersionOnly {
+                schema_version: Some(v),
+            }) = serde_json::from_str(text)
+            {
                 if v.as_u64() != Some(u64::from(SCHEMA_VERSION)) {
                     return Err(InputError::plain(path, format!(
                         "unsupported snapshot `schema_version` {v} (this drready reads {SCHEMA_VERSION})"
@@ -117,7 +125,10 @@ pub fn stream_resources(
             let Top { batch, sink } = self;
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                 if key == "resources" {
-                    map.next_value_seed(Resources { batch, sink: &mut *sink })?;
+                    map.next_value_seed(Resources {
+                        batch,
+                        sink: &mut *sink,
+                    })?;
                 } else {
                     map.next_value::<IgnoredAny>()?;
                 }

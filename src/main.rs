@@ -12,7 +12,9 @@ fn main() {
     let code = match cli::run(cli, &mut out) {
         Ok(code) => code,
         // A closed pipe (`drready audit | head`) is not an error.
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => gate::EXIT_OK,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            gate::EXIT_OK
+        }
         Err(e) => {
             eprintln!("error: {e}");
             gate::EXIT_ERROR

@@ -126,7 +126,12 @@ fn grade(catalog: &Catalog, tallies: &[Tally], include: impl Fn(usize) -> bool) 
     if capped {
         g = 'C';
     }
-    Grade { score, grade: g, capped, tally: total }
+    Grade {
+        score,
+        grade: g,
+        capped,
+        tally: total,
+    }
 }
 
 pub fn score(catalog: &Catalog, eval: &Evaluation) -> Scorecard {
@@ -136,7 +141,10 @@ pub fn score(catalog: &Catalog, eval: &Evaluation) -> Scorecard {
     for (control, resource, status) in eval.statuses() {
         tallies[control as usize].add(status);
         let c = eval.resources[resource as usize].component;
-        by_component.entry(c).or_insert_with(|| vec![Tally::default(); n])[control as usize].add(status);
+        by_component
+            .entry(c)
+            .or_insert_with(|| vec![Tally::default(); n])[control as usize]
+            .add(status);
     }
     let frameworks = Framework::ALL
         .iter()
@@ -145,7 +153,9 @@ pub fn score(catalog: &Catalog, eval: &Evaluation) -> Scorecard {
             FrameworkScore {
                 framework: fw,
                 title: fw.title(),
-                controls: (0..n).filter(|&i| mapped(i) && tallies[i].judged() > 0).count(),
+                controls: (0..n)
+                    .filter(|&i| mapped(i) && tallies[i].judged() > 0)
+                    .count(),
                 grade: grade(catalog, &tallies, mapped),
             }
         })
@@ -173,7 +183,13 @@ pub fn score(catalog: &Catalog, eval: &Evaluation) -> Scorecard {
             score: t.ratio().map(|r| (r * 1000.0).round() / 10.0),
         })
         .collect();
-    Scorecard { score_version: SCORE_VERSION, overall: grade(catalog, &tallies, |_| true), frameworks, components, controls }
+    Scorecard {
+        score_version: SCORE_VERSION,
+        overall: grade(catalog, &tallies, |_| true),
+        frameworks,
+        components,
+        controls,
+    }
 }
 
 #[cfg(test)]
@@ -192,7 +208,12 @@ mod tests {
 
     #[test]
     fn no_evidence_costs_like_a_failure() {
-        let t = Tally { pass: 1, fail: 0, no_evidence: 1, not_applicable: 5 };
+        let t = Tally {
+            pass: 1,
+            fail: 0,
+            no_evidence: 1,
+            not_applicable: 5,
+        };
         assert_eq!(t.ratio(), Some(0.5));
         assert_eq!(Tally::default().ratio(), None);
     }

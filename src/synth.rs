@@ -7,8 +7,9 @@ use std::io::Write;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::snapshot::{
-    BackupPlan, BackupProtectedResource, BackupRule, BackupVault, ComponentSpec, IamGrant, IamPrincipal, JobSummary,
-    RdsDatabase, RecoveryPointSummary, Replica, Resource, S3Bucket, Scope, SnapshotSummary, SCHEMA_VERSION,
+    BackupPlan, BackupProtectedResource, BackupRule, BackupVault, ComponentSpec, IamGrant,
+    IamPrincipal, JobSummary, RdsDatabase, RecoveryPointSummary, Replica, Resource, S3Bucket,
+    Scope, SnapshotSummary, SCHEMA_VERSION,
 };
 
 /// A small, fast PRNG (xorshift64*), so the generator needs no dependency.
@@ -36,7 +37,8 @@ fn resource(i: usize, rng: &mut Rng, now: DateTime<Utc>) -> Resource {
     let region = REGIONS[i % REGIONS.len()];
     let account = format!("1000000000{:02}", i % 7);
     let component = Some(COMPONENTS[(i / 3) % COMPONENTS.len()].to_string());
-    let ago = |rng: &mut Rng, max_minutes: u64| now - Duration::minutes(rng.below(max_minutes) as i64);
+    let ago =
+        |rng: &mut Rng, max_minutes: u64| now - Duration::minutes(rng.below(max_minutes) as i64);
     match i % 10 {
         0..=3 => {
             let name = format!("db-{i}");
@@ -65,9 +67,17 @@ fn resource(i: usize, rng: &mut Rng, now: DateTime<Utc>) -> Resource {
                     count: rng.below(20) as u32,
                     newest: Some(ago(rng, 3_000)),
                     unencrypted: u32::from(rng.chance(5)),
-                    copy_regions: if rng.chance(50) { vec!["us-west-2".into()] } else { Vec::new() },
+                    copy_regions: if rng.chance(50) {
+                        vec!["us-west-2".into()]
+                    } else {
+                        Vec::new()
+                    },
                 }),
-                backup_plans: Some(if rng.chance(60) { vec!["daily".into()] } else { Vec::new() }),
+                backup_plans: Some(if rng.chance(60) {
+                    vec!["daily".into()]
+                } else {
+                    Vec::new()
+                }),
                 ..Default::default()
             })
         }
@@ -78,11 +88,22 @@ fn resource(i: usize, rng: &mut Rng, now: DateTime<Utc>) -> Resource {
             region: region.into(),
             component,
             encryption: Some(if rng.chance(80) { "aws:kms" } else { "AES256" }.into()),
-            versioning: Some(if rng.chance(85) { "Enabled" } else { "Suspended" }.into()),
+            versioning: Some(
+                if rng.chance(85) {
+                    "Enabled"
+                } else {
+                    "Suspended"
+                }
+                .into(),
+            ),
             object_lock_mode: Some("COMPLIANCE".into()),
             object_lock_days: Some(rng.below(60) as u32),
             lifecycle_expiry_days: Some(rng.below(500) as u32),
-            replication_regions: Some(if rng.chance(70) { vec!["us-west-2".into()] } else { Vec::new() }),
+            replication_regions: Some(if rng.chance(70) {
+                vec!["us-west-2".into()]
+            } else {
+                Vec::new()
+            }),
             public_access_blocked: Some(rng.chance(97)),
             backup_prefix: rng.chance(50).then(|| "dumps/".into()),
             newest_backup_object: Some(ago(rng, 120)),
@@ -101,7 +122,9 @@ fn resource(i: usize, rng: &mut Rng, now: DateTime<Utc>) -> Resource {
                 delete_after_days: Some(rng.below(120) as u32),
                 target_vault: Some("main".into()),
                 copy_destinations: if rng.chance(60) {
-                    vec![format!("arn:aws:backup:us-west-2:{account}:backup-vault:dr")]
+                    vec![format!(
+                        "arn:aws:backup:us-west-2:{account}:backup-vault:dr"
+                    )]
                 } else {
                     Vec::new()
                 },
@@ -133,7 +156,11 @@ fn resource(i: usize, rng: &mut Rng, now: DateTime<Utc>) -> Resource {
                 min_retention_days: Some(rng.below(100) as u32),
                 newest_air_gapped: None,
             }),
-            jobs: Some(JobSummary { window_days: 30, total: 30, completed: 28 + rng.below(3) as u32 }),
+            jobs: Some(JobSummary {
+                window_days: 30,
+                total: 30,
+                completed: 28 + rng.below(3) as u32,
+            }),
             ..Default::default()
         }),
         _ => Resource::IamPrincipal(IamPrincipal {
@@ -143,7 +170,11 @@ fn resource(i: usize, rng: &mut Rng, now: DateTime<Utc>) -> Resource {
             region: String::new(),
             kind: "role".into(),
             backup_deletion_grants: Some(if rng.chance(10) {
-                vec![IamGrant { policy: "admin".into(), action: "backup:DeleteRecoveryPoint".into(), resource: "*".into() }]
+                vec![IamGrant {
+                    policy: "admin".into(),
+                    action: "backup:DeleteRecoveryPoint".into(),
+                    resource: "*".into(),
+                }]
             } else {
                 Vec::new()
             }),
@@ -156,7 +187,8 @@ fn resource(i: usize, rng: &mut Rng, now: DateTime<Utc>) -> Resource {
 
 /// Write a snapshot of `n` resources.
 pub fn write(out: &mut dyn Write, n: usize, seed: u64) -> std::io::Result<()> {
-    let now = DateTime::parse_from_rfc3339("2026-11-25T06:00:00Z").map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc));
+    let now = DateTime::parse_from_rfc3339("2026-11-25T06:00:00Z")
+        .map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc));
     let mut rng = Rng(seed.max(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let components: Vec<ComponentSpec> = COMPONENTS
         .iter()
@@ -184,7 +216,8 @@ pub fn write(out: &mut dyn Write, n: usize, seed: u64) -> std::io::Result<()> {
         if i > 0 {
             out.write_all(b",\n")?;
         }
-        serde_json::to_writer(&mut *out, &resource(i, &mut rng, now)).map_err(std::io::Error::other)?;
+        serde_json::to_writer(&mut *out, &resource(i, &mut rng, now))
+            .map_err(std::io::Error::other)?;
     }
     out.write_all(b"]}\n")
 }

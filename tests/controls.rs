@@ -4,6 +4,11 @@
 //! expected verdict per (control, resource). Every shipped control must have at least one fixture
 //! expecting `pass` and one expecting `fail`; the coverage test fails when one is missing.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -13,7 +18,7 @@ use drready::evaluate::{evaluate_snapshot, Setup};
 
 #[derive(serde::Deserialize)]
 struct Fixture {
-    #[allow(dead_code)]
+    #[expect(dead_code, reason = "read by people, not by the test")]
     description: String,
     as_of: String,
     config: String,
@@ -23,7 +28,10 @@ struct Fixture {
 
 fn fixtures() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/controls");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.retain(|p| p.extension().is_some_and(|e| e == "json"));
     files.sort();
     files
@@ -39,27 +47,46 @@ fn run_all(catalog: &Catalog) -> (BTreeMap<String, BTreeSet<String>>, Vec<String
         let text = serde_json::to_string(&fx.snapshot).unwrap();
         let snapshot = drready::load::parse_snapshot(&text, &path).unwrap();
         let as_of = drready::cli::parse_as_of(&fx.as_of).unwrap();
-        let setup = Setup { catalog, config: &config, as_of: Some(as_of), threads: 1 };
+        let setup = Setup {
+            catalog,
+            config: &config,
+            as_of: Some(as_of),
+            threads: 1,
+        };
         let eval = evaluate_snapshot(snapshot, &setup).unwrap();
         let mut got: BTreeMap<(&str, &str), (&str, String)> = BTreeMap::new();
         let verdicts: Vec<_> = eval.verdicts().collect();
         for v in &verdicts {
             let control = catalog.controls[v.control as usize].id.as_str();
             let resource = &*eval.resources[v.resource as usize].id;
-            got.insert((control, resource), (v.status.as_str(), v.cause.as_deref().unwrap_or("").to_string()));
+            got.insert(
+                (control, resource),
+                (
+                    v.status.as_str(),
+                    v.cause.as_deref().unwrap_or("").to_string(),
+                ),
+            );
         }
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         for (control, by_resource) in &fx.expect {
-            assert!(catalog.control(control).is_some(), "{name}: no control `{control}`");
+            assert!(
+                catalog.control(control).is_some(),
+                "{name}: no control `{control}`"
+            );
             for (resource, want) in by_resource {
                 match got.get(&(control.as_str(), resource.as_str())) {
                     Some((status, _)) if status == want => {
-                        covered.entry(control.clone()).or_default().insert(want.clone());
+                        covered
+                            .entry(control.clone())
+                            .or_default()
+                            .insert(want.clone());
                     }
-                    Some((status, cause)) => {
-                        wrong.push(format!("{name}: {control} on {resource}: want {want}, got {status} {cause}"))
-                    }
-                    None => wrong.push(format!("{name}: {control} on {resource}: want {want}, got no verdict")),
+                    Some((status, cause)) => wrong.push(format!(
+                        "{name}: {control} on {resource}: want {want}, got {status} {cause}"
+                    )),
+                    None => wrong.push(format!(
+                        "{name}: {control} on {resource}: want {want}, got no verdict"
+                    )),
                 }
             }
         }
@@ -71,7 +98,12 @@ fn run_all(catalog: &Catalog) -> (BTreeMap<String, BTreeSet<String>>, Vec<String
 fn fixtures_give_the_documented_verdicts() {
     let catalog = Catalog::load(None).unwrap();
     let (_, wrong) = run_all(&catalog);
-    assert!(wrong.is_empty(), "{} mismatches:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} mismatches:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 #[test]

@@ -16,9 +16,15 @@ use crate::report::{self, Format, Report, Settings};
 use crate::score;
 
 #[derive(Debug, Parser)]
-#[command(name = "drready", version, about = "Could we recover from a disaster today, and can we prove it?")]
-#[command(long_about = "drready judges the disaster-recovery posture of AWS accounts and the team's DR \
-paperwork with Cedar policies mapped to SOC 2, ISO/IEC 27001:2022 and GDPR, and scores the result.")]
+#[command(
+    name = "drready",
+    version,
+    about = "Could we recover from a disaster today, and can we prove it?"
+)]
+#[command(
+    long_about = "drready judges the disaster-recovery posture of AWS accounts and the team's DR \
+paperwork with Cedar policies mapped to SOC 2, ISO/IEC 27001:2022 and GDPR, and scores the result."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -79,7 +85,12 @@ pub enum ColorChoice {
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// The snapshot to judge
-    #[arg(long, value_name = "FILE", required_unless_present = "example", conflicts_with = "example")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "example",
+        conflicts_with = "example"
+    )]
     pub snapshot: Option<PathBuf>,
     /// Judge the bundled example (no AWS account needed)
     #[arg(long)]
@@ -151,7 +162,9 @@ pub fn parse_as_of(s: &str) -> Result<DateTime<Utc>, String> {
             return Ok(t.and_utc());
         }
     }
-    Err(format!("`{s}` is not an RFC 3339 time (e.g. 2026-11-25T12:00:00Z) or a date (2026-11-25)"))
+    Err(format!(
+        "`{s}` is not an RFC 3339 time (e.g. 2026-11-25T12:00:00Z) or a date (2026-11-25)"
+    ))
 }
 
 /// Run a parsed command; the exit code on success.
@@ -161,9 +174,17 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
         Command::Controls(args) => controls(args, out),
         Command::Policy(PolicyCommand::Validate { dir }) => {
             let catalog = Catalog::load_dir_only(&dir)?;
-            let own = catalog.controls.iter().filter(|c| !c.source.starts_with("policies/")).count();
-            writeln!(out, "{}: {own} control(s) valid against the schema (strict mode)", dir.display())
-                .map_err(|e| Error::io("writing output", e))?;
+            let own = catalog
+                .controls
+                .iter()
+                .filter(|c| !c.source.starts_with("policies/"))
+                .count();
+            writeln!(
+                out,
+                "{}: {own} control(s) valid against the schema (strict mode)",
+                dir.display()
+            )
+            .map_err(|e| Error::io("writing output", e))?;
             Ok(gate::EXIT_OK)
         }
         Command::Schema(SchemaCommand::Snapshot) => {
@@ -173,10 +194,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
             Ok(gate::EXIT_OK)
         }
         Command::Synth(args) => {
-            let file = std::fs::File::create(&args.out).map_err(|e| Error::io(format!("creating `{}`", args.out.display()), e))?;
+            let file = std::fs::File::create(&args.out)
+                .map_err(|e| Error::io(format!("creating `{}`", args.out.display()), e))?;
             let mut w = std::io::BufWriter::new(file);
-            crate::synth::write(&mut w, args.resources, args.seed).map_err(|e| Error::io(format!("writing `{}`", args.out.display()), e))?;
-            w.flush().map_err(|e| Error::io(format!("writing `{}`", args.out.display()), e))?;
+            crate::synth::write(&mut w, args.resources, args.seed)
+                .map_err(|e| Error::io(format!("writing `{}`", args.out.display()), e))?;
+            w.flush()
+                .map_err(|e| Error::io(format!("writing `{}`", args.out.display()), e))?;
             Ok(gate::EXIT_OK)
         }
     }
@@ -194,7 +218,10 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let (config, config_name) = match (&args.judge.config, args.example) {
         (Some(p), _) => (load_config(Some(p))?, Some(p.display().to_string())),
         (None, true) => (
-            Config::parse(crate::example::CONFIG, Path::new(crate::example::CONFIG_PATH))?,
+            Config::parse(
+                crate::example::CONFIG,
+                Path::new(crate::example::CONFIG_PATH),
+            )?,
             Some(crate::example::CONFIG_PATH.to_string()),
         ),
         (None, false) => (Config::default(), None),
@@ -210,7 +237,12 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
         }
         None => None,
     };
-    let setup = Setup { catalog: &catalog, config: &config, as_of: args.judge.as_of, threads: args.threads };
+    let setup = Setup {
+        catalog: &catalog,
+        config: &config,
+        as_of: args.judge.as_of,
+        threads: args.threads,
+    };
     let eval = match (&args.snapshot, args.example) {
         (Some(path), _) => evaluate::evaluate_path(path, &setup)?,
         (None, _) => evaluate::evaluate_snapshot(crate::example::snapshot()?, &setup)?,
@@ -218,7 +250,11 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let scorecard = score::score(&catalog, &eval);
     let settings = Settings {
         config: config_name,
-        policies: args.judge.policies.as_ref().map(|p| p.display().to_string()),
+        policies: args
+            .judge
+            .policies
+            .as_ref()
+            .map(|p| p.display().to_string()),
         fail_on: args.fail_on,
         strict: args.strict,
         params: config.params.clone(),
@@ -249,7 +285,8 @@ fn controls(args: ControlsArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let w = |e| Error::io("writing output", e);
     match args.format {
         ListFormat::Json => {
-            let text = serde_json::to_string_pretty(&catalog.controls).map_err(|e| Error::Other(e.to_string()))?;
+            let text = serde_json::to_string_pretty(&catalog.controls)
+                .map_err(|e| Error::Other(e.to_string()))?;
             writeln!(out, "{text}").map_err(w)?;
         }
         ListFormat::Table => {
@@ -258,11 +295,24 @@ fn controls(args: ControlsArgs, out: &mut dyn Write) -> Result<i32, Error> {
                 .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
                 .set_width(150)
                 .force_no_tty();
-            t.set_header(["Control", "Severity", "Applies to", "SOC 2", "ISO 27001", "GDPR", "Remediation"]);
+            t.set_header([
+                "Control",
+                "Severity",
+                "Applies to",
+                "SOC 2",
+                "ISO 27001",
+                "GDPR",
+                "Remediation",
+            ]);
             let mut sorted: Vec<_> = catalog.controls.iter().collect();
             sorted.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
             for c in sorted {
-                let refs = |f| c.frameworks.get(&f).map(|v: &Vec<String>| v.join(" ")).unwrap_or_default();
+                let refs = |f| {
+                    c.frameworks
+                        .get(&f)
+                        .map(|v: &Vec<String>| v.join(" "))
+                        .unwrap_or_default()
+                };
                 t.add_row(vec![
                     format!("{}\n{}", c.id, c.title),
                     c.severity.as_str().to_string(),
@@ -274,7 +324,13 @@ fn controls(args: ControlsArgs, out: &mut dyn Write) -> Result<i32, Error> {
                 ]);
             }
             writeln!(out, "{t}").map_err(w)?;
-            writeln!(out, "{} controls · policy set {}", catalog.controls.len(), &catalog.hash[..12]).map_err(w)?;
+            writeln!(
+                out,
+                "{} controls · policy set {}",
+                catalog.controls.len(),
+                &catalog.hash[..12]
+            )
+            .map_err(w)?;
         }
     }
     Ok(gate::EXIT_OK)

@@ -26,12 +26,21 @@ pub const SCHEMA_FILE: &str = "drready.cedarschema";
 
 /// The built-in policy files, embedded so the tool works from any folder.
 pub const BUILTIN: &[(&str, &str)] = &[
-    (SCHEMA_FILE, include_str!("../../policies/drready.cedarschema")),
+    (
+        SCHEMA_FILE,
+        include_str!("../../policies/drready.cedarschema"),
+    ),
     ("rds.cedar", include_str!("../../policies/rds.cedar")),
     ("s3.cedar", include_str!("../../policies/s3.cedar")),
     ("backup.cedar", include_str!("../../policies/backup.cedar")),
-    ("monitoring.cedar", include_str!("../../policies/monitoring.cedar")),
-    ("process.cedar", include_str!("../../policies/process.cedar")),
+    (
+        "monitoring.cedar",
+        include_str!("../../policies/monitoring.cedar"),
+    ),
+    (
+        "process.cedar",
+        include_str!("../../policies/process.cedar"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -72,7 +81,9 @@ impl FromStr for Severity {
             "high" => Ok(Self::High),
             "medium" => Ok(Self::Medium),
             "low" => Ok(Self::Low),
-            other => Err(format!("`{other}` is not a severity (critical, high, medium, low)")),
+            other => Err(format!(
+                "`{other}` is not a severity (critical, high, medium, low)"
+            )),
         }
     }
 }
@@ -150,8 +161,17 @@ pub fn applies_id(control: &str) -> String {
     format!("{control}#applies")
 }
 
-const KNOWN_ANNOTATIONS: &[&str] =
-    &["id", "title", "severity", "soc2", "iso27001", "gdpr", "remediation", "absence_fails", "applies"];
+const KNOWN_ANNOTATIONS: &[&str] = &[
+    "id",
+    "title",
+    "severity",
+    "soc2",
+    "iso27001",
+    "gdpr",
+    "remediation",
+    "absence_fails",
+    "applies",
+];
 
 impl Catalog {
     /// The built-in catalog, with the files of `dir` added or replacing built-ins by name.
@@ -159,7 +179,10 @@ impl Catalog {
         let mut files: BTreeMap<String, (PathBuf, String)> = BUILTIN
             .iter()
             .map(|(name, text)| {
-                (name.to_string(), (PathBuf::from("policies").join(name), text.to_string()))
+                (
+                    name.to_string(),
+                    (PathBuf::from("policies").join(name), text.to_string()),
+                )
             })
             .collect();
         if let Some(dir) = dir {
@@ -174,7 +197,10 @@ impl Catalog {
     pub fn load_dir_only(dir: &Path) -> Result<Catalog, InputError> {
         let mut files = BTreeMap::new();
         let (name, text) = BUILTIN[0];
-        files.insert(name.to_string(), (PathBuf::from("policies").join(name), text.to_string()));
+        files.insert(
+            name.to_string(),
+            (PathBuf::from("policies").join(name), text.to_string()),
+        );
         for (name, path, text) in read_dir(dir)? {
             files.insert(name, (path, text));
         }
@@ -203,11 +229,20 @@ impl Catalog {
                 return Err(diagnostic_error(path, text, e));
             }
             if set.templates().next().is_some() {
-                return Err(InputError::plain(path, "templates are not supported; write static policies"));
+                return Err(InputError::plain(
+                    path,
+                    "templates are not supported; write static policies",
+                ));
             }
             let mut policies: Vec<&Policy> = set.policies().collect();
             // Cedar numbers policies in file order: keep that order for messages.
-            policies.sort_by_key(|p| p.id().to_string().trim_start_matches("policy").parse::<usize>().unwrap_or(0));
+            policies.sort_by_key(|p| {
+                p.id()
+                    .to_string()
+                    .trim_start_matches("policy")
+                    .parse::<usize>()
+                    .unwrap_or(0)
+            });
             for policy in policies {
                 let line = policy_line(text, policy);
                 let here = || format!("{}:{line}", path.display());
@@ -224,9 +259,15 @@ impl Catalog {
                 }
                 let control = control_of(policy, path, text, line, &schema)?;
                 if let Some((other, _)) = controls.get(&control.id) {
-                    return Err(InputError::at(path, line, 1, format!(
-                        "duplicate control id `{}` (also at {})", control.id, other.source
-                    )));
+                    return Err(InputError::at(
+                        path,
+                        line,
+                        1,
+                        format!(
+                            "duplicate control id `{}` (also at {})",
+                            control.id, other.source
+                        ),
+                    ));
                 }
                 let renamed = policy.new_id(PolicyId::new(control.id.clone()));
                 controls.insert(control.id.clone(), (control, renamed));
@@ -239,7 +280,9 @@ impl Catalog {
             let scope = scopes.remove(&id);
             control.conditional = scope.is_some();
             if let Some((scope, _)) = &scope {
-                let est = scope.to_json().map_err(|e| InputError::plain(Path::new(&control.source), e.to_string()))?;
+                let est = scope
+                    .to_json()
+                    .map_err(|e| InputError::plain(Path::new(&control.source), e.to_string()))?;
                 control.applies_facts = facts_read(&est);
             }
             for ty in &control.resource_types {
@@ -311,7 +354,12 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, PathBuf, String)>, InputError> {
 
 fn check_forbid(policy: &Policy, path: &Path, _text: &str, line: usize) -> Result<(), InputError> {
     if policy.effect() != cedar_policy::Effect::Forbid {
-        return Err(InputError::at(path, line, 1, "controls are `forbid` policies (the forbid's condition is the failure)"));
+        return Err(InputError::at(
+            path,
+            line,
+            1,
+            "controls are `forbid` policies (the forbid's condition is the failure)",
+        ));
     }
     Ok(())
 }
@@ -326,10 +374,14 @@ fn control_of(
     let err = |m: String| InputError::at(path, line, 1, m);
     let id = policy
         .annotation("id")
-        .ok_or_else(|| err("policy has no `@id` (every control needs `@id`, `@title` and `@severity`)".into()))?
+        .ok_or_else(|| {
+            err("policy has no `@id` (every control needs `@id`, `@title` and `@severity`)".into())
+        })?
         .to_string();
     let valid_id = !id.is_empty()
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !id.starts_with('-');
     if !valid_id {
         return Err(err(format!("control id `{id}` is not kebab-case")));
@@ -363,7 +415,9 @@ fn control_of(
         .collect();
     resource_types.dedup();
     if resource_types.is_empty() {
-        return Err(err(format!("control `{id}` can apply to no entity type of the schema")));
+        return Err(err(format!(
+            "control `{id}` can apply to no entity type of the schema"
+        )));
     }
     let est = policy
         .to_json()
@@ -432,7 +486,11 @@ pub fn facts_read(est: &serde_json::Value) -> Vec<String> {
         walk(conditions, &mut all);
     }
     all.iter()
-        .filter(|p| !all.iter().any(|q| q.len() > p.len() && q.starts_with(p.as_str()) && q.as_bytes()[p.len()] == b'.'))
+        .filter(|p| {
+            !all.iter().any(|q| {
+                q.len() > p.len() && q.starts_with(p.as_str()) && q.as_bytes()[p.len()] == b'.'
+            })
+        })
         .cloned()
         .collect()
 }
@@ -478,13 +536,19 @@ fn first_offset(d: &dyn Diagnostic) -> Option<usize> {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
 mod tests {
     use super::*;
 
@@ -495,7 +559,11 @@ mod tests {
         let pitr = c.control("rds-pitr-within-rpo").unwrap();
         assert_eq!(pitr.resource_types, ["RdsDatabase"]);
         assert_eq!(pitr.severity, Severity::Critical);
-        assert!(pitr.facts.contains(&"resource.component.rpo".to_string()), "{:?}", pitr.facts);
+        assert!(
+            pitr.facts.contains(&"resource.component.rpo".to_string()),
+            "{:?}",
+            pitr.facts
+        );
         assert!(pitr.facts.contains(&"context.now".to_string()));
         assert!(!pitr.facts.contains(&"resource.component".to_string()));
         assert!(c.control("rds-multi-az").unwrap().conditional);

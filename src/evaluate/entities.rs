@@ -41,7 +41,10 @@ impl Value {
     }
 
     pub fn date(d: NaiveDate) -> Self {
-        Self::Datetime(d.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp()))
+        Self::Datetime(
+            d.and_hms_opt(0, 0, 0)
+                .map_or(0, |t| t.and_utc().timestamp()),
+        )
     }
 
     pub fn set<I: IntoIterator<Item = S>, S: Into<Box<str>>>(items: I) -> Self {
@@ -118,12 +121,31 @@ pub fn resource_facts(r: &Resource, component: u32, cx: &ResourceContext<'_>) ->
     let mut a = base(component, rec.display_name(), rec.account(), rec.region());
     let entity_type = match r {
         Resource::RdsInstance(db) | Resource::RdsCluster(db) => {
-            let kind = if matches!(r, Resource::RdsInstance(_)) { "instance" } else { "cluster" };
+            let kind = if matches!(r, Resource::RdsInstance(_)) {
+                "instance"
+            } else {
+                "cluster"
+            };
             a.push(("kind", Value::str(kind)));
             push(&mut a, "engine", db.engine.as_deref(), Value::str);
-            push(&mut a, "backup_retention_days", db.backup_retention_days, |d| Value::Long(d.into()));
-            push(&mut a, "latest_restorable_time", db.latest_restorable_time, Value::datetime);
-            push(&mut a, "storage_encrypted", db.storage_encrypted, Value::Bool);
+            push(
+                &mut a,
+                "backup_retention_days",
+                db.backup_retention_days,
+                |d| Value::Long(d.into()),
+            );
+            push(
+                &mut a,
+                "latest_restorable_time",
+                db.latest_restorable_time,
+                Value::datetime,
+            );
+            push(
+                &mut a,
+                "storage_encrypted",
+                db.storage_encrypted,
+                Value::Bool,
+            );
             push(&mut a, "kms_key_id", db.kms_key_id.as_deref(), Value::str);
             if let Some(s) = &db.snapshots {
                 a.push(("snapshot_count", Value::Long(s.count.into())));
@@ -131,11 +153,18 @@ pub fn resource_facts(r: &Resource, component: u32, cx: &ResourceContext<'_>) ->
                 push(&mut a, "latest_snapshot_time", s.newest, Value::datetime);
             }
             push(&mut a, "multi_az", db.multi_az, Value::Bool);
-            push(&mut a, "deletion_protection", db.deletion_protection, Value::Bool);
+            push(
+                &mut a,
+                "deletion_protection",
+                db.deletion_protection,
+                Value::Bool,
+            );
             // Regions holding a copy: known only when every source is known, or when a known one
             // already reaches the DR region (a missing source can only add regions).
             let sources = [
-                db.replicas.as_ref().map(|rs| rs.iter().map(|r| r.region.clone()).collect::<Vec<_>>()),
+                db.replicas
+                    .as_ref()
+                    .map(|rs| rs.iter().map(|r| r.region.clone()).collect::<Vec<_>>()),
                 db.replicated_backup_regions.clone(),
                 db.snapshots.as_ref().map(|s| s.copy_regions.clone()),
             ];
@@ -156,50 +185,113 @@ pub fn resource_facts(r: &Resource, component: u32, cx: &ResourceContext<'_>) ->
                     let max = lags.into_iter().fold(0.0_f64, f64::max);
                     a.push(("replica_lag_max", Value::Duration(max.ceil() as i64)));
                 }
-                let unalarmed = cx.alarms_known.then(|| replicas
-                    .iter()
-                    .filter(|r| {
-                        let name = r.id.rsplit([':', '/']).next().unwrap_or(&r.id);
-                        !(cx.lag_alarmed.contains(name) || cx.lag_alarmed.contains(&r.id))
-                    })
-                    .count());
-                push(&mut a, "replicas_without_lag_alarm", unalarmed, |n| Value::Long(n as i64));
+                let unalarmed = cx.alarms_known.then(|| {
+                    replicas
+                        .iter()
+                        .filter(|r| {
+                            let name = r.id.rsplit([':', '/']).next().unwrap_or(&r.id);
+                            !(cx.lag_alarmed.contains(name) || cx.lag_alarmed.contains(&r.id))
+                        })
+                        .count()
+                });
+                push(&mut a, "replicas_without_lag_alarm", unalarmed, |n| {
+                    Value::Long(n as i64)
+                });
             }
-            push(&mut a, "backup_plan_protected", db.backup_plans.as_ref(), |p| Value::Bool(!p.is_empty()));
+            push(
+                &mut a,
+                "backup_plan_protected",
+                db.backup_plans.as_ref(),
+                |p| Value::Bool(!p.is_empty()),
+            );
             "RdsDatabase"
         }
         Resource::S3Bucket(b) => {
             push(&mut a, "encryption", b.encryption.as_deref(), Value::str);
             push(&mut a, "versioning", b.versioning.as_deref(), Value::str);
-            push(&mut a, "object_lock_mode", b.object_lock_mode.as_deref(), Value::str);
-            push(&mut a, "object_lock_days", b.object_lock_days, |d| Value::Long(d.into()));
-            push(&mut a, "lifecycle_expiry_days", b.lifecycle_expiry_days, |d| Value::Long(d.into()));
-            push(&mut a, "replication_regions", b.replication_regions.as_ref(), |r| Value::set(r.iter().map(String::as_str)));
-            push(&mut a, "public_access_blocked", b.public_access_blocked, Value::Bool);
-            push(&mut a, "backup_prefix", b.backup_prefix.as_deref(), Value::str);
-            push(&mut a, "newest_backup_object", b.newest_backup_object, Value::datetime);
+            push(
+                &mut a,
+                "object_lock_mode",
+                b.object_lock_mode.as_deref(),
+                Value::str,
+            );
+            push(&mut a, "object_lock_days", b.object_lock_days, |d| {
+                Value::Long(d.into())
+            });
+            push(
+                &mut a,
+                "lifecycle_expiry_days",
+                b.lifecycle_expiry_days,
+                |d| Value::Long(d.into()),
+            );
+            push(
+                &mut a,
+                "replication_regions",
+                b.replication_regions.as_ref(),
+                |r| Value::set(r.iter().map(String::as_str)),
+            );
+            push(
+                &mut a,
+                "public_access_blocked",
+                b.public_access_blocked,
+                Value::Bool,
+            );
+            push(
+                &mut a,
+                "backup_prefix",
+                b.backup_prefix.as_deref(),
+                Value::str,
+            );
+            push(
+                &mut a,
+                "newest_backup_object",
+                b.newest_backup_object,
+                Value::datetime,
+            );
             "S3Bucket"
         }
         Resource::BackupPlan(p) => {
             if let Some(rules) = &p.rules {
                 a.push(("rule_count", Value::Long(rules.len() as i64)));
-                let intervals: Option<Vec<u64>> = rules.iter().map(|r| r.interval_seconds).collect();
+                let intervals: Option<Vec<u64>> =
+                    rules.iter().map(|r| r.interval_seconds).collect();
                 if let (Some(iv), false) = (intervals, rules.is_empty()) {
-                    a.push(("max_interval", Value::Duration(iv.into_iter().max().unwrap_or(0) as i64)));
+                    a.push((
+                        "max_interval",
+                        Value::Duration(iv.into_iter().max().unwrap_or(0) as i64),
+                    ));
                 }
                 if !rules.is_empty() {
-                    let min = rules.iter().map(|r| r.delete_after_days.unwrap_or(NEVER_DAYS)).min().unwrap_or(NEVER_DAYS);
+                    let min = rules
+                        .iter()
+                        .map(|r| r.delete_after_days.unwrap_or(NEVER_DAYS))
+                        .min()
+                        .unwrap_or(NEVER_DAYS);
                     a.push(("min_retention_days", Value::Long(min.into())));
                 }
-                let copies: Vec<&String> = rules.iter().flat_map(|r| r.copy_destinations.iter()).collect();
-                a.push(("copy_regions", Value::set(copies.iter().filter_map(|arn| arn_part(arn, 3)))));
-                let other_account = copies.iter().filter_map(|arn| arn_part(arn, 4)).any(|acct| !acct.is_empty() && acct != p.account);
+                let copies: Vec<&String> = rules
+                    .iter()
+                    .flat_map(|r| r.copy_destinations.iter())
+                    .collect();
+                a.push((
+                    "copy_regions",
+                    Value::set(copies.iter().filter_map(|arn| arn_part(arn, 3))),
+                ));
+                let other_account = copies
+                    .iter()
+                    .filter_map(|arn| arn_part(arn, 4))
+                    .any(|acct| !acct.is_empty() && acct != p.account);
                 a.push(("cross_account_copy", Value::Bool(other_account)));
             }
             "BackupPlan"
         }
         Resource::BackupVault(v) => {
-            push(&mut a, "customer_managed_key", v.customer_managed_key, Value::Bool);
+            push(
+                &mut a,
+                "customer_managed_key",
+                v.customer_managed_key,
+                Value::Bool,
+            );
             match (v.locked, v.lock_min_retention_days) {
                 (Some(false), _) => a.push(("lock_min_retention_days", Value::Long(0))),
                 (Some(true), Some(d)) => a.push(("lock_min_retention_days", Value::Long(d.into()))),
@@ -210,13 +302,34 @@ pub fn resource_facts(r: &Resource, component: u32, cx: &ResourceContext<'_>) ->
             "BackupVault"
         }
         Resource::BackupProtectedResource(p) => {
-            push(&mut a, "resource_type", p.resource_type.as_deref(), Value::str);
+            push(
+                &mut a,
+                "resource_type",
+                p.resource_type.as_deref(),
+                Value::str,
+            );
             if let Some(rp) = &p.recovery_points {
                 a.push(("recovery_point_count", Value::Long(rp.count.into())));
-                push(&mut a, "latest_recovery_point", rp.newest_completed, Value::datetime);
-                a.push(("unencrypted_recovery_points", Value::Long(rp.unencrypted.into())));
-                a.push(("min_recovery_point_retention_days", Value::Long(rp.min_retention_days.unwrap_or(NEVER_DAYS).into())));
-                push(&mut a, "latest_air_gapped_recovery_point", rp.newest_air_gapped, Value::datetime);
+                push(
+                    &mut a,
+                    "latest_recovery_point",
+                    rp.newest_completed,
+                    Value::datetime,
+                );
+                a.push((
+                    "unencrypted_recovery_points",
+                    Value::Long(rp.unencrypted.into()),
+                ));
+                a.push((
+                    "min_recovery_point_retention_days",
+                    Value::Long(rp.min_retention_days.unwrap_or(NEVER_DAYS).into()),
+                ));
+                push(
+                    &mut a,
+                    "latest_air_gapped_recovery_point",
+                    rp.newest_air_gapped,
+                    Value::datetime,
+                );
             }
             if let Some(j) = &p.jobs {
                 a.push(("jobs_total", Value::Long(j.total.into())));
@@ -226,13 +339,32 @@ pub fn resource_facts(r: &Resource, component: u32, cx: &ResourceContext<'_>) ->
         }
         Resource::IamPrincipal(p) => {
             a.push(("kind", Value::str(p.kind.as_str())));
-            push(&mut a, "allows_backup_deletion_on_any", p.backup_deletion_grants.as_ref(), |g| Value::Bool(!g.is_empty()));
-            push(&mut a, "wildcard_actions", p.wildcard_action_grants.as_ref(), |g| Value::Bool(!g.is_empty()));
-            push(&mut a, "mutating_on_any", p.mutating_on_any_grants.as_ref(), |g| Value::Bool(!g.is_empty()));
+            push(
+                &mut a,
+                "allows_backup_deletion_on_any",
+                p.backup_deletion_grants.as_ref(),
+                |g| Value::Bool(!g.is_empty()),
+            );
+            push(
+                &mut a,
+                "wildcard_actions",
+                p.wildcard_action_grants.as_ref(),
+                |g| Value::Bool(!g.is_empty()),
+            );
+            push(
+                &mut a,
+                "mutating_on_any",
+                p.mutating_on_any_grants.as_ref(),
+                |g| Value::Bool(!g.is_empty()),
+            );
             "IamPrincipal"
         }
     };
-    Facts { entity_type, id: rec.id().into(), attrs: a }
+    Facts {
+        entity_type,
+        id: rec.id().into(),
+        attrs: a,
+    }
 }
 
 /// Retention used for recovery points and rules that are never deleted.
@@ -257,7 +389,11 @@ pub struct ComponentEvidence {
 
 impl ComponentEvidence {
     pub fn add_restore(&mut self, finished: DateTime<Utc>, seconds: i64, source: String) {
-        if self.last_restore.as_ref().is_none_or(|(t, _, _)| finished > *t) {
+        if self
+            .last_restore
+            .as_ref()
+            .is_none_or(|(t, _, _)| finished > *t)
+        {
             self.last_restore = Some((finished, seconds, source));
         }
     }
@@ -266,13 +402,28 @@ impl ComponentEvidence {
 /// Entity facts of a component. `evidence` is `None` for the targets-only form resources see.
 pub fn component_facts(spec: &ComponentSpec, evidence: Option<&ComponentEvidence>) -> Facts {
     let mut a: Attrs = vec![("name", Value::str(spec.name.as_str()))];
-    push(&mut a, "rto", spec.rto_seconds, |s| Value::Duration(s as i64));
-    push(&mut a, "rpo", spec.rpo_seconds, |s| Value::Duration(s as i64));
-    push(&mut a, "replica_rpo", spec.replica_rpo_seconds.or(spec.rpo_seconds), |s| Value::Duration(s as i64));
+    push(&mut a, "rto", spec.rto_seconds, |s| {
+        Value::Duration(s as i64)
+    });
+    push(&mut a, "rpo", spec.rpo_seconds, |s| {
+        Value::Duration(s as i64)
+    });
+    push(
+        &mut a,
+        "replica_rpo",
+        spec.replica_rpo_seconds.or(spec.rpo_seconds),
+        |s| Value::Duration(s as i64),
+    );
     push(&mut a, "tier", spec.tier.as_deref(), Value::str);
     a.push(("multi_az", Value::Bool(spec.multi_az.unwrap_or(true))));
-    a.push(("cross_region", Value::Bool(spec.cross_region.unwrap_or(false))));
-    a.push(("cross_account", Value::Bool(spec.cross_account.unwrap_or(false))));
+    a.push((
+        "cross_region",
+        Value::Bool(spec.cross_region.unwrap_or(false)),
+    ));
+    a.push((
+        "cross_account",
+        Value::Bool(spec.cross_account.unwrap_or(false)),
+    ));
     a.push(("air_gapped", Value::Bool(spec.air_gapped.unwrap_or(false))));
     if let Some(ev) = evidence {
         if let Some((at, secs, _)) = &ev.last_restore {
@@ -288,7 +439,11 @@ pub fn component_facts(spec: &ComponentSpec, evidence: Option<&ComponentEvidence
             push(&mut a, "measured_rpo", *rpo, Value::Duration);
         }
     }
-    Facts { entity_type: "Component", id: spec.name.as_str().into(), attrs: a }
+    Facts {
+        entity_type: "Component",
+        id: spec.name.as_str().into(),
+        attrs: a,
+    }
 }
 
 /// Entity facts of a DR document.
@@ -301,12 +456,21 @@ pub fn document_facts(d: &Document, component: u32) -> Facts {
     push(&mut a, "owner", d.owner.as_deref(), Value::str);
     push(&mut a, "last_updated", d.last_updated, Value::date);
     push(&mut a, "next_review", d.next_review, Value::date);
-    push(&mut a, "review_frequency", d.review_frequency_days, |days| Value::Duration(i64::from(days) * 86_400));
+    push(
+        &mut a,
+        "review_frequency",
+        d.review_frequency_days,
+        |days| Value::Duration(i64::from(days) * 86_400),
+    );
     if d.links.iter().all(|l| l.exists.is_some()) {
         let broken = d.links.iter().filter(|l| l.exists == Some(false)).count();
         a.push(("broken_links", Value::Long(broken as i64)));
     }
-    Facts { entity_type: "Document", id: d.path.as_str().into(), attrs: a }
+    Facts {
+        entity_type: "Document",
+        id: d.path.as_str().into(),
+        attrs: a,
+    }
 }
 
 /// Entity facts of a DR test.
@@ -320,9 +484,17 @@ pub fn test_facts(t: &DrTest, component: u32, newest_of_kind: bool) -> Facts {
         ("newest_of_kind", Value::Bool(newest_of_kind)),
     ];
     push(&mut a, "finished", t.finished, Value::datetime);
-    push(&mut a, "measured_rto", t.measured_rto_seconds, |s| Value::Duration(s as i64));
-    push(&mut a, "measured_rpo", t.measured_rpo_seconds, |s| Value::Duration(s as i64));
-    Facts { entity_type: "DrTest", id: t.id.as_str().into(), attrs: a }
+    push(&mut a, "measured_rto", t.measured_rto_seconds, |s| {
+        Value::Duration(s as i64)
+    });
+    push(&mut a, "measured_rpo", t.measured_rpo_seconds, |s| {
+        Value::Duration(s as i64)
+    });
+    Facts {
+        entity_type: "DrTest",
+        id: t.id.as_str().into(),
+        attrs: a,
+    }
 }
 
 /// When a test happened: its finish, or its start when it has none.
@@ -331,7 +503,11 @@ pub fn test_time(t: &DrTest) -> DateTime<Utc> {
 }
 
 /// Entity facts of the DR programme: the newest successful test or review of each kind.
-pub fn program_facts(tests: &[DrTest], component: u32, results_retention_days: Option<u32>) -> Facts {
+pub fn program_facts(
+    tests: &[DrTest],
+    component: u32,
+    results_retention_days: Option<u32>,
+) -> Facts {
     let mut newest: BTreeMap<DrTestKind, DateTime<Utc>> = BTreeMap::new();
     for t in tests.iter().filter(|t| t.outcome == Outcome::Success) {
         let at = test_time(t);
@@ -340,7 +516,10 @@ pub fn program_facts(tests: &[DrTest], component: u32, results_retention_days: O
             *e = at;
         }
     }
-    let mut a: Attrs = vec![("component", Value::Component(component)), ("name", Value::str("dr-program"))];
+    let mut a: Attrs = vec![
+        ("component", Value::Component(component)),
+        ("name", Value::str("dr-program")),
+    ];
     for (kind, name) in [
         (DrTestKind::Component, "last_component_test"),
         (DrTestKind::Integration, "last_integration_test"),
@@ -352,43 +531,95 @@ pub fn program_facts(tests: &[DrTest], component: u32, results_retention_days: O
     ] {
         push(&mut a, name, newest.get(&kind).copied(), Value::datetime);
     }
-    push(&mut a, "results_retention_days", results_retention_days, |d| Value::Long(d.into()));
-    Facts { entity_type: "Program", id: "dr-program".into(), attrs: a }
+    push(
+        &mut a,
+        "results_retention_days",
+        results_retention_days,
+        |d| Value::Long(d.into()),
+    );
+    Facts {
+        entity_type: "Program",
+        id: "dr-program".into(),
+        attrs: a,
+    }
 }
 
 /// Entity facts of one account and region.
-pub fn account_region_facts(account: &str, region: &str, component: u32, alarms: &[CloudwatchAlarm], alarms_known: bool) -> Facts {
+pub fn account_region_facts(
+    account: &str,
+    region: &str,
+    component: u32,
+    alarms: &[CloudwatchAlarm],
+    alarms_known: bool,
+) -> Facts {
     let mut a = base(component, &format!("{account}/{region}"), account, region);
     if alarms_known {
-        a.push(("backup_failure_alarm", Value::Bool(backup_failure_alarmed(alarms, account, region))));
+        a.push((
+            "backup_failure_alarm",
+            Value::Bool(backup_failure_alarmed(alarms, account, region)),
+        ));
     }
-    Facts { entity_type: "AccountRegion", id: format!("{account}/{region}").into(), attrs: a }
+    Facts {
+        entity_type: "AccountRegion",
+        id: format!("{account}/{region}").into(),
+        attrs: a,
+    }
 }
 
 /// The request context: the evaluation time and the organisation's parameters, as facts.
 pub fn params_facts(p: &Params, dr_region: Option<&str>) -> Attrs {
     let d = |s: crate::config::Seconds| Value::Duration(s.0 as i64);
     let mut a: Attrs = vec![
-        ("rds_min_retention_days", Value::Long(p.rds_min_retention_days.into())),
+        (
+            "rds_min_retention_days",
+            Value::Long(p.rds_min_retention_days.into()),
+        ),
         ("snapshot_max_age", d(p.snapshot_max_age)),
         ("replica_lag_window", d(p.replica_lag_window)),
         ("require_kms", Value::Bool(p.require_kms)),
-        ("object_lock_min_days", Value::Long(p.object_lock_min_days.into())),
-        ("backup_retention_days", Value::Long(p.backup_retention_days.into())),
-        ("backup_max_retention_days", Value::Long(p.backup_max_retention_days.into())),
+        (
+            "object_lock_min_days",
+            Value::Long(p.object_lock_min_days.into()),
+        ),
+        (
+            "backup_retention_days",
+            Value::Long(p.backup_retention_days.into()),
+        ),
+        (
+            "backup_max_retention_days",
+            Value::Long(p.backup_max_retention_days.into()),
+        ),
         ("backup_frequency", d(p.backup_frequency)),
-        ("backup_min_retention_days", Value::Long(p.backup_min_retention_days.into())),
-        ("vault_lock_min_days", Value::Long(p.vault_lock_min_days.into())),
+        (
+            "backup_min_retention_days",
+            Value::Long(p.backup_min_retention_days.into()),
+        ),
+        (
+            "vault_lock_min_days",
+            Value::Long(p.vault_lock_min_days.into()),
+        ),
         ("recovery_point_max_age", d(p.recovery_point_max_age)),
         ("air_gapped_max_age", d(p.air_gapped_max_age)),
-        ("backup_job_success_basis_points", Value::Long((p.backup_job_success_rate.0 * 10_000.0).round() as i64)),
-        ("break_glass_principals", Value::set(p.break_glass_principals.iter().map(String::as_str))),
+        (
+            "backup_job_success_basis_points",
+            Value::Long((p.backup_job_success_rate.0 * 10_000.0).round() as i64),
+        ),
+        (
+            "break_glass_principals",
+            Value::set(p.break_glass_principals.iter().map(String::as_str)),
+        ),
         ("component_test_cadence", d(p.component_test_cadence)),
         ("integration_test_cadence", d(p.integration_test_cadence)),
         ("full_test_cadence", d(p.full_test_cadence)),
         ("drill_cadence", d(p.drill_cadence)),
-        ("test_results_retention_days", Value::Long(p.test_results_retention_days.into())),
-        ("backup_verification_window", d(p.backup_verification_window)),
+        (
+            "test_results_retention_days",
+            Value::Long(p.test_results_retention_days.into()),
+        ),
+        (
+            "backup_verification_window",
+            d(p.backup_verification_window),
+        ),
         ("access_review_window", d(p.access_review_window)),
         ("exec_review_window", d(p.exec_review_window)),
     ];
@@ -406,11 +637,30 @@ pub struct CedarBuilder {
 impl CedarBuilder {
     pub fn new(components: &[ComponentSpec]) -> Result<Self, String> {
         let mut types = HashMap::new();
-        for t in ["Component", "RdsDatabase", "S3Bucket", "BackupPlan", "BackupVault", "BackupProtectedResource", "AccountRegion", "IamPrincipal", "Document", "DrTest", "Program", "Auditor"] {
+        for t in [
+            "Component",
+            "RdsDatabase",
+            "S3Bucket",
+            "BackupPlan",
+            "BackupVault",
+            "BackupProtectedResource",
+            "AccountRegion",
+            "IamPrincipal",
+            "Document",
+            "DrTest",
+            "Program",
+            "Auditor",
+        ] {
             types.insert(t, EntityTypeName::from_str(t).map_err(|e| e.to_string())?);
         }
-        let mut b = Self { types, component_uids: Vec::new() };
-        b.component_uids = components.iter().map(|c| b.uid("Component", &c.name)).collect::<Result<_, _>>()?;
+        let mut b = Self {
+            types,
+            component_uids: Vec::new(),
+        };
+        b.component_uids = components
+            .iter()
+            .map(|c| b.uid("Component", &c.name))
+            .collect::<Result<_, _>>()?;
         Ok(b)
     }
 
@@ -428,9 +678,17 @@ impl CedarBuilder {
             Value::Long(n) => RestrictedExpression::new_long(*n),
             Value::Str(s) => RestrictedExpression::new_string(s.to_string()),
             Value::Datetime(t) => RestrictedExpression::new_datetime(cedar_datetime(*t)),
-            Value::Duration(s) => cached(2, *s, || RestrictedExpression::new_duration(duration::cedar(*s))),
-            Value::Set(items) => RestrictedExpression::new_set(items.iter().map(|s| RestrictedExpression::new_string(s.to_string()))),
-            Value::Component(i) => RestrictedExpression::new_entity_uid(self.component_uids[*i as usize].clone()),
+            Value::Duration(s) => cached(2, *s, || {
+                RestrictedExpression::new_duration(duration::cedar(*s))
+            }),
+            Value::Set(items) => RestrictedExpression::new_set(
+                items
+                    .iter()
+                    .map(|s| RestrictedExpression::new_string(s.to_string())),
+            ),
+            Value::Component(i) => {
+                RestrictedExpression::new_entity_uid(self.component_uids[*i as usize].clone())
+            }
         }
     }
 
@@ -479,5 +737,8 @@ fn cached(kind: u8, v: i64, make: impl FnOnce() -> RestrictedExpression) -> Rest
 
 /// A timestamp as Cedar's `datetime()` reads it.
 pub fn cedar_datetime(t: i64) -> String {
-    DateTime::from_timestamp(t, 0).map_or_else(|| "1970-01-01T00:00:00Z".to_string(), |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    DateTime::from_timestamp(t, 0).map_or_else(
+        || "1970-01-01T00:00:00Z".to_string(),
+        |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    )
 }

@@ -21,13 +21,17 @@ use std::sync::{mpsc, Arc, Mutex};
 
 use packed::{Packed, Packer};
 
-use cedar_policy::{Authorizer, Context, Entities, Entity, EntityUid, PolicySet, Request, RestrictedExpression};
+use cedar_policy::{
+    Authorizer, Context, Entities, Entity, EntityUid, PolicySet, Request, RestrictedExpression,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::{self, Config};
 use crate::error::{Error, InputError};
-use crate::snapshot::{ComponentSpec, DrTestKind, Gap, Outcome, Resource, Scope, Snapshot, SnapshotHeader};
+use crate::snapshot::{
+    ComponentSpec, DrTestKind, Gap, Outcome, Resource, Scope, Snapshot, SnapshotHeader,
+};
 use catalog::{Catalog, Control};
 use entities::{CedarBuilder, ComponentEvidence, Facts, ResourceContext, Value};
 
@@ -84,7 +88,15 @@ pub struct ResourceInfo {
 }
 
 impl ResourceInfo {
-    pub fn new(id: &str, entity_type: &'static str, kind: &'static str, name: &str, component: u32, account: Arc<str>, region: Arc<str>) -> Self {
+    pub fn new(
+        id: &str,
+        entity_type: &'static str,
+        kind: &'static str,
+        name: &str,
+        component: u32,
+        account: Arc<str>,
+        region: Arc<str>,
+    ) -> Self {
         let derived = id.rsplit([':', '/']).next().unwrap_or(id);
         Self {
             id: id.into(),
@@ -231,12 +243,22 @@ impl GapIndex {
                 None => {}
             }
         }
-        Self { by_resource, by_type }
+        Self {
+            by_resource,
+            by_type,
+        }
     }
 
     /// The first gap that leaves one of `attrs` of this entity unknown.
-    fn covering<'g>(&self, gaps: &'g [Gap], info: &ResourceInfo, attrs: &[&str]) -> Option<&'g Gap> {
-        let touches = |g: &Gap| g.attributes.is_empty() || g.attributes.iter().any(|a| attrs.contains(&a.as_str()));
+    fn covering<'g>(
+        &self,
+        gaps: &'g [Gap],
+        info: &ResourceInfo,
+        attrs: &[&str],
+    ) -> Option<&'g Gap> {
+        let touches = |g: &Gap| {
+            g.attributes.is_empty() || g.attributes.iter().any(|a| attrs.contains(&a.as_str()))
+        };
         if let Some(ids) = self.by_resource.get(&*info.id) {
             if let Some(g) = ids.iter().map(|&i| &gaps[i]).find(|g| touches(g)) {
                 return Some(g);
@@ -280,17 +302,34 @@ struct Judge<'a> {
 }
 
 const ENTITY_TYPES: &[&str] = &[
-    "RdsDatabase", "S3Bucket", "BackupPlan", "BackupVault", "BackupProtectedResource", "AccountRegion",
-    "IamPrincipal", "Component", "Document", "DrTest", "Program",
+    "RdsDatabase",
+    "S3Bucket",
+    "BackupPlan",
+    "BackupVault",
+    "BackupProtectedResource",
+    "AccountRegion",
+    "IamPrincipal",
+    "Component",
+    "Document",
+    "DrTest",
+    "Program",
 ];
 
 impl<'a> Judge<'a> {
-    fn new(catalog: &'a Catalog, components: &[ComponentSpec], params: entities::Attrs, now: DateTime<Utc>, gaps: &'a [Gap]) -> Result<Self, Error> {
+    fn new(
+        catalog: &'a Catalog,
+        components: &[ComponentSpec],
+        params: entities::Attrs,
+        now: DateTime<Utc>,
+        gaps: &'a [Gap],
+    ) -> Result<Self, Error> {
         let builder = CedarBuilder::new(components).map_err(Error::Other)?;
         let mut controls: HashMap<&'static str, Vec<PreparedControl>> = HashMap::new();
         for (i, c) in catalog.controls.iter().enumerate() {
             for ty in &c.resource_types {
-                let Some(ty) = ENTITY_TYPES.iter().find(|t| **t == ty.as_str()) else { continue };
+                let Some(ty) = ENTITY_TYPES.iter().find(|t| **t == ty.as_str()) else {
+                    continue;
+                };
                 controls.entry(ty).or_default().push(PreparedControl {
                     index: i as u16,
                     id: c.id.clone(),
@@ -298,7 +337,11 @@ impl<'a> Judge<'a> {
                     applies_attrs: c
                         .applies_facts
                         .iter()
-                        .filter_map(|f| f.strip_prefix("resource.").filter(|a| !a.contains('.')).map(str::to_string))
+                        .filter_map(|f| {
+                            f.strip_prefix("resource.")
+                                .filter(|a| !a.contains('.'))
+                                .map(str::to_string)
+                        })
                         .collect(),
                     facts: c.facts.iter().map(|f| FactPath::parse(f)).collect(),
                     absence_fails: c.absence_fails.iter().cloned().collect(),
@@ -306,17 +349,31 @@ impl<'a> Judge<'a> {
             }
         }
         let mut pairs: Vec<(String, RestrictedExpression)> = vec![
-            ("now".to_string(), builder.value(&Value::Datetime(now.timestamp()))),
+            (
+                "now".to_string(),
+                builder.value(&Value::Datetime(now.timestamp())),
+            ),
             ("params".to_string(), builder.record(&params)),
         ];
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        let context = Context::from_pairs(pairs).map_err(|e| Error::Other(format!("building the request context: {e}")))?;
+        let context = Context::from_pairs(pairs)
+            .map_err(|e| Error::Other(format!("building the request context: {e}")))?;
         let auditor = builder.uid("Auditor", "drready").map_err(Error::Other)?;
         let action = builder.uid("Action", "audit").map_err(Error::Other)?;
         // Check the context against the schema once, rather than on every request.
         if let Some(any) = builder.component_uids.first() {
-            Request::new(auditor.clone(), action.clone(), any.clone(), context.clone(), Some(&catalog.schema))
-                .map_err(|e| Error::Other(format!("the request context does not match the schema: {e}")))?;
+            Request::new(
+                auditor.clone(),
+                action.clone(),
+                any.clone(),
+                context.clone(),
+                Some(&catalog.schema),
+            )
+            .map_err(|e| {
+                Error::Other(format!(
+                    "the request context does not match the schema: {e}"
+                ))
+            })?;
         }
         Ok(Self {
             catalog,
@@ -332,7 +389,11 @@ impl<'a> Judge<'a> {
         })
     }
 
-    fn entities(&self, component_entities: &[Entity], facts: &[&Facts]) -> Result<(Entities, Vec<EntityUid>), Error> {
+    fn entities(
+        &self,
+        component_entities: &[Entity],
+        facts: &[&Facts],
+    ) -> Result<(Entities, Vec<EntityUid>), Error> {
         let mut uids = Vec::with_capacity(facts.len());
         let mut list: Vec<Entity> = component_entities.to_vec();
         for f in facts {
@@ -340,7 +401,10 @@ impl<'a> Judge<'a> {
                 uids.push(self.builder.uid("Component", &f.id).map_err(Error::Other)?);
                 continue;
             }
-            let (uid, e) = self.builder.entity(f).map_err(|e| Error::Other(format!("entity `{}`: {e}", f.id)))?;
+            let (uid, e) = self
+                .builder
+                .entity(f)
+                .map_err(|e| Error::Other(format!("entity `{}`: {e}", f.id)))?;
             uids.push(uid);
             list.push(e);
         }
@@ -351,13 +415,23 @@ impl<'a> Judge<'a> {
     }
 
     /// Judge a batch of entities; `components` are the component facts they may refer to.
-    fn judge(&self, component_facts: &[Facts], component_entities: &[Entity], batch: &[(u32, &ResourceInfo, &Facts)], out: &mut Vec<Packed>) -> Result<(), Error> {
+    fn judge(
+        &self,
+        component_facts: &[Facts],
+        component_entities: &[Entity],
+        batch: &[(u32, &ResourceInfo, &Facts)],
+        out: &mut Vec<Packed>,
+    ) -> Result<(), Error> {
         let facts: Vec<&Facts> = batch.iter().map(|(_, _, f)| *f).collect();
         let (entities, uids) = self.entities(component_entities, &facts)?;
         let authorizer = Authorizer::new();
         for ((index, info, facts), uid) in batch.iter().zip(uids) {
-            let Some(prepared) = self.controls.get(facts.entity_type) else { continue };
-            let Some(set) = self.catalog.sets.get(facts.entity_type) else { continue };
+            let Some(prepared) = self.controls.get(facts.entity_type) else {
+                continue;
+            };
+            let Some(set) = self.catalog.sets.get(facts.entity_type) else {
+                continue;
+            };
             let component = component_facts.get(info.component as usize);
             let response = self.request(set, uid, &authorizer, &entities);
             let mut packer = Packer::default();
@@ -369,18 +443,45 @@ impl<'a> Judge<'a> {
         Ok(())
     }
 
-    fn request(&self, set: &PolicySet, uid: EntityUid, authorizer: &Authorizer, entities: &Entities) -> cedar_policy::Response {
-        match Request::new(self.auditor.clone(), self.action.clone(), uid, self.context.clone(), None) {
+    fn request(
+        &self,
+        set: &PolicySet,
+        uid: EntityUid,
+        authorizer: &Authorizer,
+        entities: &Entities,
+    ) -> cedar_policy::Response {
+        match Request::new(
+            self.auditor.clone(),
+            self.action.clone(),
+            uid,
+            self.context.clone(),
+            None,
+        ) {
             Ok(req) => authorizer.is_authorized(&req, set, entities),
             // Without a schema, building a request cannot fail; should it, every control errs.
-            Err(_) => cedar_policy::Response::new(cedar_policy::Decision::Deny, Default::default(), Vec::new()),
+            Err(_) => cedar_policy::Response::new(
+                cedar_policy::Decision::Deny,
+                Default::default(),
+                Vec::new(),
+            ),
         }
     }
 
     /// The one place a Cedar response becomes verdicts.
-    #[allow(clippy::too_many_arguments)]
-    fn verdicts_of(&self, response: &cedar_policy::Response, prepared: &[PreparedControl], info: &ResourceInfo, facts: &Facts, component: Option<&Facts>, out: &mut Packer) {
-        let reason: HashSet<&str> = response.diagnostics().reason().map(|p| p.as_ref()).collect();
+    fn verdicts_of(
+        &self,
+        response: &cedar_policy::Response,
+        prepared: &[PreparedControl],
+        info: &ResourceInfo,
+        facts: &Facts,
+        component: Option<&Facts>,
+        out: &mut Packer,
+    ) {
+        let reason: HashSet<&str> = response
+            .diagnostics()
+            .reason()
+            .map(|p| p.as_ref())
+            .collect();
         let mut errors: HashMap<&str, String> = HashMap::new();
         for e in response.diagnostics().errors() {
             let cedar_policy::AuthorizationError::PolicyEvaluationError(pe) = e;
@@ -392,13 +493,25 @@ impl<'a> Judge<'a> {
                 if !reason.contains(applies.as_str()) && !errors.contains_key(applies.as_str()) {
                     // Whether it applies rests on facts a gap left unknown: no evidence either way.
                     let attrs: Vec<&str> = c.applies_attrs.iter().map(String::as_str).collect();
-                    let gap = if attrs.is_empty() { None } else { self.gap_index.covering(self.gaps, info, &attrs) };
-                    let status = if gap.is_some() { Status::NoEvidence } else { Status::NotApplicable };
+                    let gap = if attrs.is_empty() {
+                        None
+                    } else {
+                        self.gap_index.covering(self.gaps, info, &attrs)
+                    };
+                    let status = if gap.is_some() {
+                        Status::NoEvidence
+                    } else {
+                        Status::NotApplicable
+                    };
                     out.push(c.index, status, gap.map(gap_cause).as_deref(), &[]);
                     continue;
                 }
             }
-            let values: Box<[Option<Value>]> = c.facts.iter().map(|p| self.value(p, facts, component)).collect();
+            let values: Box<[Option<Value>]> = c
+                .facts
+                .iter()
+                .map(|p| self.value(p, facts, component))
+                .collect();
             let mut missing = Vec::new();
             let mut read_attrs = Vec::new();
             for (p, v) in c.facts.iter().zip(values.iter()) {
@@ -413,11 +526,17 @@ impl<'a> Judge<'a> {
                 }
             }
             let (status, cause) = if let Some(msg) = errors.get(c.id.as_str()) {
-                (Status::NoEvidence, Some(format!("policy evaluation error: {msg}")))
+                (
+                    Status::NoEvidence,
+                    Some(format!("policy evaluation error: {msg}")),
+                )
             } else if let Some(g) = self.gap_index.covering(self.gaps, info, &read_attrs) {
                 (Status::NoEvidence, Some(gap_cause(g)))
             } else if !missing.is_empty() {
-                (Status::NoEvidence, Some(format!("not collected: {}", missing.join(", "))))
+                (
+                    Status::NoEvidence,
+                    Some(format!("not collected: {}", missing.join(", "))),
+                )
             } else if reason.contains(c.id.as_str()) {
                 (Status::Fail, None)
             } else {
@@ -432,7 +551,11 @@ impl<'a> Judge<'a> {
             FactPath::Resource(a) => facts.get(a).cloned(),
             FactPath::Component(a) => component.and_then(|c| c.get(a)).cloned(),
             FactPath::Now => Some(Value::Datetime(self.now)),
-            FactPath::Param(p) => self.params.iter().find(|(k, _)| k == p).map(|(_, v)| v.clone()),
+            FactPath::Param(p) => self
+                .params
+                .iter()
+                .find(|(k, _)| k == p)
+                .map(|(_, v)| v.clone()),
             FactPath::Unknown => None,
         }
     }
@@ -450,34 +573,43 @@ fn fact_name(p: &FactPath) -> String {
 
 /// The components of an evaluation: config first, then those the snapshot and its documents name,
 /// then the default component.
-fn resolve_components(header: &SnapshotHeader, config: &Config) -> (Vec<ComponentSpec>, Vec<Vec<String>>, u32) {
+fn resolve_components(
+    header: &SnapshotHeader,
+    config: &Config,
+) -> (Vec<ComponentSpec>, Vec<Vec<String>>, u32) {
     let mut specs: Vec<ComponentSpec> = Vec::new();
     let mut notes: Vec<Vec<String>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    let mut add = |spec: ComponentSpec, specs: &mut Vec<ComponentSpec>, notes: &mut Vec<Vec<String>>| {
-        if let Some(&i) = index.get(&spec.name) {
-            let have: &ComponentSpec = &specs[i];
-            if (spec.rto_seconds.is_some() && spec.rto_seconds != have.rto_seconds)
-                || (spec.rpo_seconds.is_some() && spec.rpo_seconds != have.rpo_seconds)
-            {
-                notes[i].push(format!(
-                    "{} says RTO {} and RPO {}; {} wins",
-                    spec.source.as_deref().unwrap_or("snapshot"),
-                    spec.rto_seconds.map_or("-".into(), |s| crate::duration::human(s as i64)),
-                    spec.rpo_seconds.map_or("-".into(), |s| crate::duration::human(s as i64)),
-                    have.source.as_deref().unwrap_or("config"),
-                ));
+    let mut add =
+        |spec: ComponentSpec, specs: &mut Vec<ComponentSpec>, notes: &mut Vec<Vec<String>>| {
+            if let Some(&i) = index.get(&spec.name) {
+                let have: &ComponentSpec = &specs[i];
+                if (spec.rto_seconds.is_some() && spec.rto_seconds != have.rto_seconds)
+                    || (spec.rpo_seconds.is_some() && spec.rpo_seconds != have.rpo_seconds)
+                {
+                    notes[i].push(format!(
+                        "{} says RTO {} and RPO {}; {} wins",
+                        spec.source.as_deref().unwrap_or("snapshot"),
+                        spec.rto_seconds
+                            .map_or("-".into(), |s| crate::duration::human(s as i64)),
+                        spec.rpo_seconds
+                            .map_or("-".into(), |s| crate::duration::human(s as i64)),
+                        have.source.as_deref().unwrap_or("config"),
+                    ));
+                }
+                return;
             }
-            return;
-        }
-        index.insert(spec.name.clone(), specs.len());
-        specs.push(spec);
-        notes.push(Vec::new());
-    };
+            index.insert(spec.name.clone(), specs.len());
+            specs.push(spec);
+            notes.push(Vec::new());
+        };
     for c in &config.components {
         add(c.spec.clone(), &mut specs, &mut notes);
     }
-    let default = config.default_component.clone().unwrap_or_else(config::builtin_default_component);
+    let default = config
+        .default_component
+        .clone()
+        .unwrap_or_else(config::builtin_default_component);
     let default_name = default.name.clone();
     if let Some(existing) = header.components.iter().find(|c| c.name == default_name) {
         if config.default_component.is_none() {
@@ -513,10 +645,21 @@ fn resolve_components(header: &SnapshotHeader, config: &Config) -> (Vec<Componen
     }
     for t in &header.dr_tests {
         if let Some(name) = &t.component {
-            add(ComponentSpec { name: name.clone(), source: Some("dr test".into()), ..ComponentSpec::default() }, &mut specs, &mut notes);
+            add(
+                ComponentSpec {
+                    name: name.clone(),
+                    source: Some("dr test".into()),
+                    ..ComponentSpec::default()
+                },
+                &mut specs,
+                &mut notes,
+            );
         }
     }
-    let default_index = specs.iter().position(|s| s.name == default_name).unwrap_or(0) as u32;
+    let default_index = specs
+        .iter()
+        .position(|s| s.name == default_name)
+        .unwrap_or(0) as u32;
     (specs, notes, default_index)
 }
 
@@ -528,11 +671,20 @@ fn restore_point_age(r: &Resource, now: DateTime<Utc>) -> Option<i64> {
             .into_iter()
             .chain(db.snapshots.as_ref().and_then(|s| s.newest))
             .collect(),
-        Resource::S3Bucket(b) if b.backup_prefix.is_some() => b.newest_backup_object.into_iter().collect(),
-        Resource::BackupProtectedResource(p) => p.recovery_points.as_ref().and_then(|rp| rp.newest_completed).into_iter().collect(),
+        Resource::S3Bucket(b) if b.backup_prefix.is_some() => {
+            b.newest_backup_object.into_iter().collect()
+        }
+        Resource::BackupProtectedResource(p) => p
+            .recovery_points
+            .as_ref()
+            .and_then(|rp| rp.newest_completed)
+            .into_iter()
+            .collect(),
         _ => return None,
     };
-    ages.into_iter().max().map(|t| (now - t).num_seconds().max(0))
+    ages.into_iter()
+        .max()
+        .map(|t| (now - t).num_seconds().max(0))
 }
 
 /// What a worker sends back for one batch.
@@ -559,7 +711,9 @@ pub struct Setup<'a> {
 /// Evaluate a snapshot file, streaming its resources.
 pub fn evaluate_path(path: &Path, setup: &Setup<'_>) -> Result<Evaluation, Error> {
     let header = crate::load::read_header(path)?;
-    evaluate(header, setup, |sink| crate::load::stream_resources(path, BATCH, sink))
+    evaluate(header, setup, |sink| {
+        crate::load::stream_resources(path, BATCH, sink)
+    })
 }
 
 /// Evaluate a snapshot held in memory.
@@ -585,20 +739,38 @@ fn evaluate(
     let config = setup.config;
     let as_of = setup.as_of.unwrap_or(header.collected_at);
     let (specs, notes, default_component) = resolve_components(&header, config);
-    let dr_region = config.scope.dr_region.clone().or_else(|| header.scope.dr_region.clone());
+    let dr_region = config
+        .scope
+        .dr_region
+        .clone()
+        .or_else(|| header.scope.dr_region.clone());
     let params = entities::params_facts(&config.params, dr_region.as_deref());
     let judge = Judge::new(catalog, &specs, params, as_of, &header.gaps)?;
-    let name_index: HashMap<&str, u32> = specs.iter().enumerate().map(|(i, s)| (s.name.as_str(), i as u32)).collect();
+    let name_index: HashMap<&str, u32> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i as u32))
+        .collect();
     // The targets-only component facts and entities that resources refer to.
-    let target_facts: Vec<Facts> = specs.iter().map(|s| entities::component_facts(s, None)).collect();
+    let target_facts: Vec<Facts> = specs
+        .iter()
+        .map(|s| entities::component_facts(s, None))
+        .collect();
     let target_entities: Vec<Entity> = target_facts
         .iter()
         .map(|f| judge.builder.entity(f).map(|(_, e)| e))
         .collect::<Result<_, _>>()
         .map_err(Error::Other)?;
     let lag_alarmed = entities::lag_alarmed(&header.alarms);
-    let alarms_known = !header.gaps.iter().any(|g| gap_entity_type(g) == Some("AccountRegion"));
-    let cx = ResourceContext { lag_alarmed: &lag_alarmed, dr_region: dr_region.as_deref(), alarms_known };
+    let alarms_known = !header
+        .gaps
+        .iter()
+        .any(|g| gap_entity_type(g) == Some("AccountRegion"));
+    let cx = ResourceContext {
+        lag_alarmed: &lag_alarmed,
+        dr_region: dr_region.as_deref(),
+        alarms_known,
+    };
     let assign = |r: &Resource| -> u32 {
         config
             .component_for(r)
@@ -613,7 +785,10 @@ fn evaluate(
         setup.threads
     };
     let work = |offset: u32, batch: Vec<Resource>| -> Result<BatchResult, Error> {
-        let mut result = BatchResult { offset, ..BatchResult::default() };
+        let mut result = BatchResult {
+            offset,
+            ..BatchResult::default()
+        };
         let mut facts = Vec::with_capacity(batch.len());
         let mut interner = Interner::default();
         for r in &batch {
@@ -629,12 +804,19 @@ fn evaluate(
                 interner.get(rec.region()),
             ));
             if !rec.account().is_empty() && !rec.region().is_empty() {
-                result.account_regions.insert((rec.account().to_string(), rec.region().to_string()));
+                result
+                    .account_regions
+                    .insert((rec.account().to_string(), rec.region().to_string()));
             }
             if let Resource::BackupProtectedResource(p) = r {
                 for job in p.restores.iter().filter(|j| j.status == "COMPLETED") {
                     if let Some(done) = job.finished {
-                        result.restores.push((component, done, (done - job.started).num_seconds(), format!("restore job {}", job.id)));
+                        result.restores.push((
+                            component,
+                            done,
+                            (done - job.started).num_seconds(),
+                            format!("restore job {}", job.id),
+                        ));
                     }
                 }
             }
@@ -654,48 +836,54 @@ fn evaluate(
         Ok(result)
     };
 
-    let (results, streamed) = std::thread::scope(|scope| -> Result<(Vec<BatchResult>, Result<(), InputError>), Error> {
-        let (tx, rx) = mpsc::sync_channel::<(u32, Vec<Resource>)>(threads * 2);
-        let rx = Arc::new(Mutex::new(rx));
-        let mut handles = Vec::new();
-        for _ in 0..threads {
-            let rx = Arc::clone(&rx);
-            let work = &work;
-            handles.push(scope.spawn(move || -> Result<Vec<BatchResult>, Error> {
-                let mut done = Vec::new();
-                loop {
-                    let next = match rx.lock() {
-                        Ok(guard) => guard.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok((offset, batch)) = next else { break };
-                    done.push(work(offset, batch)?);
-                }
-                Ok(done)
-            }));
-        }
-        let mut offset: u32 = 0;
-        let streamed = source(&mut |batch: Vec<Resource>| {
-            let n = batch.len() as u32;
-            tx.send((offset, batch)).map_err(|_| "evaluation stopped".to_string())?;
-            offset += n;
-            Ok(())
-        });
-        drop(tx);
-        let mut all = Vec::new();
-        let mut first_error = None;
-        for h in handles {
-            match h.join() {
-                Ok(Ok(mut r)) => all.append(&mut r),
-                Ok(Err(e)) => first_error = first_error.or(Some(e)),
-                Err(_) => first_error = first_error.or(Some(Error::Other("an evaluation thread panicked".into()))),
+    let (results, streamed) = std::thread::scope(
+        |scope| -> Result<(Vec<BatchResult>, Result<(), InputError>), Error> {
+            let (tx, rx) = mpsc::sync_channel::<(u32, Vec<Resource>)>(threads * 2);
+            let rx = Arc::new(Mutex::new(rx));
+            let mut handles = Vec::new();
+            for _ in 0..threads {
+                let rx = Arc::clone(&rx);
+                let work = &work;
+                handles.push(scope.spawn(move || -> Result<Vec<BatchResult>, Error> {
+                    let mut done = Vec::new();
+                    loop {
+                        let next = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok((offset, batch)) = next else { break };
+                        done.push(work(offset, batch)?);
+                    }
+                    Ok(done)
+                }));
             }
-        }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok((all, streamed)),
-        }
-    })?;
+            let mut offset: u32 = 0;
+            let streamed = source(&mut |batch: Vec<Resource>| {
+                let n = batch.len() as u32;
+                tx.send((offset, batch))
+                    .map_err(|_| "evaluation stopped".to_string())?;
+                offset += n;
+                Ok(())
+            });
+            drop(tx);
+            let mut all = Vec::new();
+            let mut first_error = None;
+            for h in handles {
+                match h.join() {
+                    Ok(Ok(mut r)) => all.append(&mut r),
+                    Ok(Err(e)) => first_error = first_error.or(Some(e)),
+                    Err(_) => {
+                        first_error = first_error
+                            .or(Some(Error::Other("an evaluation thread panicked".into())))
+                    }
+                }
+            }
+            match first_error {
+                Some(e) => Err(e),
+                None => Ok((all, streamed)),
+            }
+        },
+    )?;
     streamed?;
 
     let mut results = results;
@@ -723,7 +911,10 @@ fn evaluate(
         let mut seen = HashSet::with_capacity(resources.len());
         for r in &resources {
             if !seen.insert((&*r.id, r.entity_type)) {
-                return Err(Error::Other(format!("the snapshot lists resource `{}` twice", r.id)));
+                return Err(Error::Other(format!(
+                    "the snapshot lists resource `{}` twice",
+                    r.id
+                )));
             }
         }
     }
@@ -736,12 +927,27 @@ fn evaluate(
         if at > slot.0 {
             *slot = (at, i);
         }
-        let c = t.component.as_deref().and_then(|n| name_index.get(n).copied()).unwrap_or(default_component) as usize;
-        let measures = matches!(t.kind, DrTestKind::Component | DrTestKind::Full | DrTestKind::Restore | DrTestKind::Integration | DrTestKind::Drill);
+        let c = t
+            .component
+            .as_deref()
+            .and_then(|n| name_index.get(n).copied())
+            .unwrap_or(default_component) as usize;
+        let measures = matches!(
+            t.kind,
+            DrTestKind::Component
+                | DrTestKind::Full
+                | DrTestKind::Restore
+                | DrTestKind::Integration
+                | DrTestKind::Drill
+        );
         if measures && (t.measured_rto_seconds.is_some() || t.measured_rpo_seconds.is_some()) {
             let ev = &mut evidence[c];
             if ev.measured.as_ref().is_none_or(|(when, _, _)| at > *when) {
-                ev.measured = Some((at, t.measured_rto_seconds.map(|s| s as i64), t.measured_rpo_seconds.map(|s| s as i64)));
+                ev.measured = Some((
+                    at,
+                    t.measured_rto_seconds.map(|s| s as i64),
+                    t.measured_rpo_seconds.map(|s| s as i64),
+                ));
             }
             if t.outcome == Outcome::Success {
                 if let Some(rto) = t.measured_rto_seconds {
@@ -753,14 +959,20 @@ fn evaluate(
     for d in &header.documents {
         for row in d.recovery_targets.iter().filter(|r| r.claims_met) {
             if let Some(&c) = name_index.get(row.component.as_str()) {
-                let at = row.line.map_or(d.path.clone(), |l| format!("{}:{l}", d.path));
+                let at = row
+                    .line
+                    .map_or(d.path.clone(), |l| format!("{}:{l}", d.path));
                 evidence[c as usize].claim.get_or_insert(at);
             }
         }
     }
 
     // Component-level entities, judged after the stream.
-    let full_facts: Vec<Facts> = specs.iter().zip(&evidence).map(|(s, e)| entities::component_facts(s, Some(e))).collect();
+    let full_facts: Vec<Facts> = specs
+        .iter()
+        .zip(&evidence)
+        .map(|(s, e)| entities::component_facts(s, Some(e)))
+        .collect();
     let full_entities: Vec<Entity> = full_facts
         .iter()
         .map(|f| judge.builder.entity(f).map(|(_, e)| e))
@@ -768,23 +980,64 @@ fn evaluate(
         .map_err(Error::Other)?;
     let mut late: Vec<(ResourceInfo, Facts)> = Vec::new();
     let blank: Arc<str> = "".into();
-    let info = |id: &str, entity_type: &'static str, kind: &'static str, name: &str, component: u32| {
-        ResourceInfo::new(id, entity_type, kind, name, component, Arc::clone(&blank), Arc::clone(&blank))
-    };
+    let info =
+        |id: &str, entity_type: &'static str, kind: &'static str, name: &str, component: u32| {
+            ResourceInfo::new(
+                id,
+                entity_type,
+                kind,
+                name,
+                component,
+                Arc::clone(&blank),
+                Arc::clone(&blank),
+            )
+        };
     for (i, f) in full_facts.iter().enumerate() {
-        late.push((info(&f.id, "Component", "component", &f.id, i as u32), f.clone()));
+        late.push((
+            info(&f.id, "Component", "component", &f.id, i as u32),
+            f.clone(),
+        ));
     }
     for d in &header.documents {
-        late.push((info(&d.path, "Document", "document", d.title.as_deref().unwrap_or(&d.path), default_component), entities::document_facts(d, default_component)));
+        late.push((
+            info(
+                &d.path,
+                "Document",
+                "document",
+                d.title.as_deref().unwrap_or(&d.path),
+                default_component,
+            ),
+            entities::document_facts(d, default_component),
+        ));
     }
     for (i, t) in header.dr_tests.iter().enumerate() {
-        let c = t.component.as_deref().and_then(|n| name_index.get(n).copied()).unwrap_or(default_component);
+        let c = t
+            .component
+            .as_deref()
+            .and_then(|n| name_index.get(n).copied())
+            .unwrap_or(default_component);
         let newest = newest_test.get(&t.kind).is_some_and(|(_, j)| *j == i);
-        late.push((info(&t.id, "DrTest", "dr_test", &t.id, c), entities::test_facts(t, c, newest)));
+        late.push((
+            info(&t.id, "DrTest", "dr_test", &t.id, c),
+            entities::test_facts(t, c, newest),
+        ));
     }
     late.push((
-        info("dr-program", "Program", "program", "DR programme", default_component),
-        entities::program_facts(&header.dr_tests, default_component, config.program.results_retention_days.or(header.program.results_retention_days)),
+        info(
+            "dr-program",
+            "Program",
+            "program",
+            "DR programme",
+            default_component,
+        ),
+        entities::program_facts(
+            &header.dr_tests,
+            default_component,
+            config
+                .program
+                .results_retention_days
+                .or(header.program.results_retention_days),
+        ),
     ));
     for a in &header.scope.accounts {
         for r in &header.scope.regions {
@@ -793,27 +1046,72 @@ fn evaluate(
     }
     for (account, region) in &account_regions {
         let name = format!("{account}/{region}");
-        let i = ResourceInfo::new(&name, "AccountRegion", "account_region", &name, default_component, account.as_str().into(), region.as_str().into());
-        late.push((i, entities::account_region_facts(account, region, default_component, &header.alarms, alarms_known)));
+        let i = ResourceInfo::new(
+            &name,
+            "AccountRegion",
+            "account_region",
+            &name,
+            default_component,
+            account.as_str().into(),
+            region.as_str().into(),
+        );
+        late.push((
+            i,
+            entities::account_region_facts(
+                account,
+                region,
+                default_component,
+                &header.alarms,
+                alarms_known,
+            ),
+        ));
     }
     // A gap that names no resource and no facts means the resources themselves could not be listed:
     // it stands in as an unknown resource whose every control is no_evidence.
     let mut placeholders = Vec::new();
-    for g in header.gaps.iter().filter(|g| g.resource.is_none() && g.attributes.is_empty()) {
-        let Some(ty) = gap_entity_type(g) else { continue };
+    for g in header
+        .gaps
+        .iter()
+        .filter(|g| g.resource.is_none() && g.attributes.is_empty())
+    {
+        let Some(ty) = gap_entity_type(g) else {
+            continue;
+        };
         if matches!(ty, "Document" | "DrTest" | "AccountRegion") {
             continue;
         }
-        let id = format!("unlisted:{}:{}:{}:{}", g.source, g.operation, g.account.as_deref().unwrap_or("-"), g.region.as_deref().unwrap_or("-"));
-        let name = format!("(unlisted {} in {})", g.source, g.region.as_deref().unwrap_or("all regions"));
+        let id = format!(
+            "unlisted:{}:{}:{}:{}",
+            g.source,
+            g.operation,
+            g.account.as_deref().unwrap_or("-"),
+            g.region.as_deref().unwrap_or("-")
+        );
+        let name = format!(
+            "(unlisted {} in {})",
+            g.source,
+            g.region.as_deref().unwrap_or("all regions")
+        );
         let account: Arc<str> = g.account.as_deref().unwrap_or("").into();
         let region: Arc<str> = g.region.as_deref().unwrap_or("").into();
-        let i = ResourceInfo::new(&id, ty, "unlisted", &name, default_component, account, region);
+        let i = ResourceInfo::new(
+            &id,
+            ty,
+            "unlisted",
+            &name,
+            default_component,
+            account,
+            region,
+        );
         placeholders.push((i, gap_cause(g)));
     }
 
     let base = resources.len() as u32;
-    let late_refs: Vec<(u32, &ResourceInfo, &Facts)> = late.iter().enumerate().map(|(i, (inf, f))| (base + i as u32, inf, f)).collect();
+    let late_refs: Vec<(u32, &ResourceInfo, &Facts)> = late
+        .iter()
+        .enumerate()
+        .map(|(i, (inf, f))| (base + i as u32, inf, f))
+        .collect();
     judge.judge(&full_facts, &full_entities, &late_refs, &mut verdicts)?;
     resources.extend(late.into_iter().map(|(i, _)| i));
     for (info, cause) in placeholders {
@@ -850,7 +1148,10 @@ fn evaluate(
         as_of,
         collected_at: header.collected_at,
         snapshot_tool_version: header.tool_version,
-        scope: Scope { dr_region, ..header.scope },
+        scope: Scope {
+            dr_region,
+            ..header.scope
+        },
         components,
         resources,
         packed: verdicts,
@@ -866,13 +1167,23 @@ impl Evaluation {
 
     /// (control, entity, status) of every verdict, without the facts.
     pub fn statuses(&self) -> impl Iterator<Item = (u16, u32, Status)> + '_ {
-        self.packed.iter().flat_map(|p| p.statuses().map(move |(c, s)| (c, p.resource, s)))
+        self.packed
+            .iter()
+            .flat_map(|p| p.statuses().map(move |(c, s)| (c, p.resource, s)))
     }
 
     /// The facts of a verdict as (path, value) pairs, for reports.
-    pub fn facts<'v>(&self, catalog: &'v Catalog, v: &'v Verdict) -> impl Iterator<Item = (&'v str, Option<&'v Value>)> + 'v {
+    pub fn facts<'v>(
+        &self,
+        catalog: &'v Catalog,
+        v: &'v Verdict,
+    ) -> impl Iterator<Item = (&'v str, Option<&'v Value>)> + 'v {
         let control: &Control = &catalog.controls[v.control as usize];
-        control.facts.iter().map(String::as_str).zip(v.facts.iter().map(Option::as_ref))
+        control
+            .facts
+            .iter()
+            .map(String::as_str)
+            .zip(v.facts.iter().map(Option::as_ref))
     }
 }
 

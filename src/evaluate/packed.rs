@@ -74,7 +74,13 @@ pub struct Packer {
 }
 
 impl Packer {
-    pub fn push(&mut self, control: u16, status: Status, cause: Option<&str>, facts: &[Option<Value>]) {
+    pub fn push(
+        &mut self,
+        control: u16,
+        status: Status,
+        cause: Option<&str>,
+        facts: &[Option<Value>],
+    ) {
         let out = &mut self.buf;
         out.extend_from_slice(&control.to_le_bytes());
         out.push(status_byte(status));
@@ -121,7 +127,10 @@ impl Packer {
     }
 
     pub fn finish(&mut self, resource: u32) -> Packed {
-        Packed { resource, data: std::mem::take(&mut self.buf).into_boxed_slice() }
+        Packed {
+            resource,
+            data: std::mem::take(&mut self.buf).into_boxed_slice(),
+        }
     }
 }
 
@@ -195,7 +204,10 @@ impl Reader<'_> {
 impl Packed {
     /// Each verdict's control and status, without unpacking the facts.
     pub fn statuses(&self) -> impl Iterator<Item = (u16, Status)> + '_ {
-        let mut r = Reader { data: &self.data, pos: 0 };
+        let mut r = Reader {
+            data: &self.data,
+            pos: 0,
+        };
         std::iter::from_fn(move || {
             if r.pos >= r.data.len() {
                 return None;
@@ -214,7 +226,10 @@ impl Packed {
     /// The verdicts, unpacked.
     pub fn verdicts(&self) -> impl Iterator<Item = Verdict> + '_ {
         let resource = self.resource;
-        let mut r = Reader { data: &self.data, pos: 0 };
+        let mut r = Reader {
+            data: &self.data,
+            pos: 0,
+        };
         std::iter::from_fn(move || {
             if r.pos >= r.data.len() {
                 return None;
@@ -225,7 +240,13 @@ impl Packed {
             let cause = (!cause.is_empty()).then(|| cause.into());
             let n = r.varint() as usize;
             let facts = (0..n).map(|_| r.value()).collect();
-            Some(Verdict { control, resource, status, facts, cause })
+            Some(Verdict {
+                control,
+                resource,
+                status,
+                facts,
+                cause,
+            })
         })
     }
 }
@@ -243,18 +264,31 @@ mod tests {
             Some(Value::Str("aws:kms".into())),
             Some(Value::Datetime(1_764_000_000)),
             Some(Value::Duration(900)),
-            Some(Value::Set(vec!["us-west-2".into(), "eu-west-1".into()].into())),
+            Some(Value::Set(
+                vec!["us-west-2".into(), "eu-west-1".into()].into(),
+            )),
             Some(Value::Component(3)),
         ];
         let mut p = Packer::default();
         p.push(4, Status::Fail, None, &facts);
-        p.push(300, Status::NoEvidence, Some("rds:DescribeDBSnapshots failed"), &[]);
+        p.push(
+            300,
+            Status::NoEvidence,
+            Some("rds:DescribeDBSnapshots failed"),
+            &[],
+        );
         let packed = p.finish(42);
         let v: Vec<Verdict> = packed.verdicts().collect();
         assert_eq!(v.len(), 2);
-        assert_eq!((v[0].control, v[0].resource, v[0].status), (4, 42, Status::Fail));
+        assert_eq!(
+            (v[0].control, v[0].resource, v[0].status),
+            (4, 42, Status::Fail)
+        );
         assert_eq!(v[0].facts.to_vec(), facts);
-        assert_eq!(v[1].cause.as_deref(), Some("rds:DescribeDBSnapshots failed"));
+        assert_eq!(
+            v[1].cause.as_deref(),
+            Some("rds:DescribeDBSnapshots failed")
+        );
         let s: Vec<(u16, Status)> = packed.statuses().collect();
         assert_eq!(s, [(4, Status::Fail), (300, Status::NoEvidence)]);
     }

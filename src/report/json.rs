@@ -57,7 +57,10 @@ impl Serialize for OneVerdict<'_, '_> {
         m.serialize_entry("control", &report.catalog.controls[v.control as usize].id)?;
         m.serialize_entry("resource", &*r.id)?;
         m.serialize_entry("resource_type", r.entity_type)?;
-        m.serialize_entry("component", &report.eval.components[r.component as usize].spec.name)?;
+        m.serialize_entry(
+            "component",
+            &report.eval.components[r.component as usize].spec.name,
+        )?;
         m.serialize_entry("status", v.status.as_str())?;
         if v.status != Status::NotApplicable {
             m.serialize_entry("facts", &Facts(report, v))?;
@@ -127,14 +130,22 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             .components
             .iter()
             .zip(&report.scorecard.components)
-            .map(|(view, sc)| ComponentOut { view, score: sc.grade.score, grade: sc.grade.grade })
+            .map(|(view, sc)| ComponentOut {
+                view,
+                score: sc.grade.score,
+                grade: sc.grade.grade,
+            })
             .collect(),
         controls: &report.catalog.controls,
         gaps: &eval.gaps,
         verdicts: Verdicts(report),
     };
     let mut buf = std::io::BufWriter::new(out);
-    serde_json::to_writer_pretty(&mut buf, &doc).map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(&mut buf, &doc).map_err(|e| match e.io_error_kind() {
+        // Keep the kind, so that a closed pipe is still recognised as one.
+        Some(kind) => std::io::Error::new(kind, e),
+        None => std::io::Error::other(e),
+    })?;
     writeln!(buf)?;
     buf.flush()
 }

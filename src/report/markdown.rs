@@ -35,9 +35,14 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     env.add_filter("cell", |v: String| cell(&v));
     env.add_filter("score", |v: Option<f64>| super::score_text(v));
     let source = report.template.as_deref().unwrap_or(BUILTIN_TEMPLATE);
-    env.add_template(TEMPLATE_NAME, source).map_err(std::io::Error::other)?;
-    let tmpl = env.get_template(TEMPLATE_NAME).map_err(std::io::Error::other)?;
-    let text = tmpl.render(JValue::from_serialize(summary(report))).map_err(std::io::Error::other)?;
+    env.add_template(TEMPLATE_NAME, source)
+        .map_err(std::io::Error::other)?;
+    let tmpl = env
+        .get_template(TEMPLATE_NAME)
+        .map_err(std::io::Error::other)?;
+    let text = tmpl
+        .render(JValue::from_serialize(summary(report)))
+        .map_err(std::io::Error::other)?;
     out.write_all(text.as_bytes())
 }
 

@@ -147,10 +147,18 @@ pub fn reason(report: &Report<'_>, v: &Verdict) -> String {
         return cause.to_string();
     }
     let now = report.eval.as_of.timestamp();
-    let mut facts: Vec<(&str, Option<&Value>)> =
-        report.eval.facts(report.catalog, v).filter(|(path, _)| *path != "context.now").collect();
+    let mut facts: Vec<(&str, Option<&Value>)> = report
+        .eval
+        .facts(report.catalog, v)
+        .filter(|(path, _)| *path != "context.now")
+        .collect();
     // The resource's own facts first, then the component's targets, then parameters.
-    facts.sort_by_key(|(path, _)| (path.starts_with("context."), path.starts_with("resource.component.")));
+    facts.sort_by_key(|(path, _)| {
+        (
+            path.starts_with("context."),
+            path.starts_with("resource.component."),
+        )
+    });
     let parts: Vec<String> = facts
         .into_iter()
         .map(|(path, value)| {
@@ -169,18 +177,31 @@ pub fn reason(report: &Report<'_>, v: &Verdict) -> String {
 
 fn groups(report: &Report<'_>, status: Status) -> Vec<Group> {
     let eval = report.eval;
-    let mut by_control: std::collections::BTreeMap<u16, Vec<Verdict>> = std::collections::BTreeMap::new();
+    let mut by_control: std::collections::BTreeMap<u16, Vec<Verdict>> =
+        std::collections::BTreeMap::new();
     let mut counts: std::collections::BTreeMap<u16, usize> = std::collections::BTreeMap::new();
     for (c, r, s) in eval.statuses() {
         if s == status {
             *counts.entry(c).or_insert(0) += 1;
             let kept = by_control.entry(c).or_default();
             // Keep only the rows shown: the first `max_rows` by resource id.
-            if kept.len() < report.max_rows || kept.last().is_some_and(|v| eval.resources[v.resource as usize].id > eval.resources[r as usize].id) {
-                let p = eval.packed.binary_search_by_key(&r, |p| p.resource).ok().map(|i| &eval.packed[i]);
+            if kept.len() < report.max_rows
+                || kept.last().is_some_and(|v| {
+                    eval.resources[v.resource as usize].id > eval.resources[r as usize].id
+                })
+            {
+                let p = eval
+                    .packed
+                    .binary_search_by_key(&r, |p| p.resource)
+                    .ok()
+                    .map(|i| &eval.packed[i]);
                 if let Some(v) = p.and_then(|p| p.verdicts().find(|v| v.control == c)) {
                     kept.push(v);
-                    kept.sort_by(|a, b| eval.resources[a.resource as usize].id.cmp(&eval.resources[b.resource as usize].id));
+                    kept.sort_by(|a, b| {
+                        eval.resources[a.resource as usize]
+                            .id
+                            .cmp(&eval.resources[b.resource as usize].id)
+                    });
                     kept.truncate(report.max_rows);
                 }
             }
@@ -211,7 +232,11 @@ fn groups(report: &Report<'_>, status: Status) -> Vec<Group> {
             }
         })
         .collect();
-    out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.control.cmp(&b.control)));
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.control.cmp(&b.control))
+    });
     out
 }
 
@@ -230,7 +255,9 @@ pub fn summary(report: &Report<'_>) -> Summary {
                 source: c.spec.source.clone(),
                 rto_target: human_opt(c.spec.rto_seconds.map(|s| s as i64)),
                 rto_measured: human_opt(rto_measured),
-                rto_met: rto_measured.zip(c.spec.rto_seconds).map(|(m, t)| m <= t as i64),
+                rto_met: rto_measured
+                    .zip(c.spec.rto_seconds)
+                    .map(|(m, t)| m <= t as i64),
                 rpo_target: human_opt(rpo_target),
                 rpo_now: human_opt(c.rpo_now_seconds),
                 rpo_now_met: c.rpo_now_seconds.zip(rpo_target).map(|(m, t)| m <= t),

@@ -60,7 +60,11 @@ fn met(v: Option<bool>) -> &'static str {
 pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let s = summary(report);
     let color = report.color;
-    writeln!(out, "drready {} — disaster-recovery readiness", s.tool_version)?;
+    writeln!(
+        out,
+        "drready {} — disaster-recovery readiness",
+        s.tool_version
+    )?;
     writeln!(
         out,
         "snapshot collected {} · evaluated as of {} · DR region {} · {} controls · policy set {}",
@@ -73,10 +77,22 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
 
     writeln!(out, "\nScores")?;
     let mut t = table(color);
-    t.set_header(["Framework", "Score", "Grade", "Controls", "Pass", "Fail", "No evidence"]);
+    t.set_header([
+        "Framework",
+        "Score",
+        "Grade",
+        "Controls",
+        "Pass",
+        "Fail",
+        "No evidence",
+    ]);
     for f in &s.scorecard.frameworks {
         let g = &f.grade;
-        let grade = if g.capped { format!("{} (capped)", g.grade) } else { g.grade.to_string() };
+        let grade = if g.capped {
+            format!("{} (capped)", g.grade)
+        } else {
+            g.grade.to_string()
+        };
         t.add_row(vec![
             Cell::new(f.title),
             Cell::new(score_text(g.score)),
@@ -91,8 +107,22 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     t.add_row(vec![
         Cell::new("Overall").add_attribute(Attribute::Bold),
         Cell::new(score_text(o.score)),
-        grade_cell(o.grade, if o.capped { format!("{} (capped)", o.grade) } else { o.grade.to_string() }, color),
-        Cell::new(s.scorecard.controls.iter().filter(|c| c.score.is_some()).count()),
+        grade_cell(
+            o.grade,
+            if o.capped {
+                format!("{} (capped)", o.grade)
+            } else {
+                o.grade.to_string()
+            },
+            color,
+        ),
+        Cell::new(
+            s.scorecard
+                .controls
+                .iter()
+                .filter(|c| c.score.is_some())
+                .count(),
+        ),
         Cell::new(o.tally.pass),
         Cell::new(o.tally.fail),
         Cell::new(o.tally.no_evidence),
@@ -101,7 +131,17 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
 
     writeln!(out, "\nRecovery targets (target against measured)")?;
     let mut t = table(color);
-    t.set_header(["Component", "Targets from", "RTO target", "RTO measured", "RPO target", "RPO now", "RPO tested", "Score", "Grade"]);
+    t.set_header([
+        "Component",
+        "Targets from",
+        "RTO target",
+        "RTO measured",
+        "RPO target",
+        "RPO now",
+        "RPO tested",
+        "Score",
+        "Grade",
+    ]);
     for c in &s.components {
         t.add_row(vec![
             Cell::new(&c.name),
@@ -134,7 +174,13 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_groups(out: &mut dyn Write, title: &str, groups: &[Group], color: bool, why: &str) -> std::io::Result<()> {
+fn write_groups(
+    out: &mut dyn Write,
+    title: &str,
+    groups: &[Group],
+    color: bool,
+    why: &str,
+) -> std::io::Result<()> {
     let total: usize = groups.iter().map(|g| g.count).sum();
     writeln!(out, "\n{title} ({total})")?;
     if groups.is_empty() {
@@ -157,7 +203,10 @@ fn write_groups(out: &mut dyn Write, title: &str, groups: &[Group], color: bool,
             t.add_row(vec![
                 Cell::new(""),
                 Cell::new(&g.control),
-                Cell::new(format!("… and {} more (see --format json)", g.count - g.items.len())),
+                Cell::new(format!(
+                    "… and {} more (see --format json)",
+                    g.count - g.items.len()
+                )),
                 Cell::new(""),
                 Cell::new(""),
             ]);

@@ -1,0 +1,441 @@
+//! The binary as users run it: every documented exit code, and bad input that must give exit 2 with
+//! a one-line message naming the file (and line:column where there is one), never a panic.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+fn drready() -> Command {
+    let mut c = Command::cargo_bin("drready").unwrap();
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// The message is one line on stderr, starting `error: ` and naming the place.
+fn one_line_error(prefix: &str) -> impl Predicate<str> {
+    let prefix = format!("error: {prefix}");
+    predicate::function(move |s: &str| {
+        s.starts_with(&prefix) && s.trim_end().lines().count() == 1 && !s.contains("panicked")
+    })
+}
+
+#[test]
+fn the_example_audit_exits_0_and_prints_the_scorecard() {
+    drready()
+        .args(["audit", "--example"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Scores"))
+        .stdout(predicate::str::contains("Recovery targets"))
+        .stdout(predicate::str::contains("rds-pitr-within-rpo"));
+}
+
+#[test]
+fn fail_on_exits_1_only_when_a_failure_reaches_the_threshold() {
+    // The example fails critical controls.
+    drready()
+        .args(["audit", "--example", "--fail-on", "critical"])
+        .assert()
+        .code(1);
+    let dir = TempDir::new().unwrap();
+    // A snapshot whose only failure is low severity: a bucket whose lifecycle never expires.
+    let snap = write(
+        dir.path(),
+        "s.json",
+        r#"{"schema_version":1,"collected_at":"2026-11-25T06:00:00Z","scope":{"dr_region":"us-west-2"},
+            "resources":[{"type":"s3_bucket","id":"arn:aws:s3:::b-backups","encryption":"aws:kms","versioning":"Enabled",
+              "object_lock_days":30,"lifecycle_expiry_days":0,"replication_regions":["us-west-2"],"public_access_blocked":true}]}"#,
+    );
+    // Without the process and AWS Backup controls (their files replaced by empty ones), the
+    // bucket's missing expiry (low) is the only failure.
+    write(dir.path(), "p/process.cedar", "");
+    write(dir.path(), "p/backup.cedar", "");
+    let p = dir.path().join("p");
+    let p = p.to_str().unwrap();
+    drready()
+        .args(["audit", "--snapshot", &snap, "--policies", p])
+        .assert()
+        .code(0);
+    drready()
+        .args([
+            "audit",
+            "--snapshot",
+            &snap,
+            "--policies",
+            p,
+            "--fail-on",
+            "high",
+        ])
+        .assert()
+        .code(0);
+    drready()
+        .args([
+            "audit",
+            "--snapshot",
+            &snap,
+            "--policies",
+            p,
+            "--fail-on",
+            "low",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("s3-backup-max-retention"));
+}
+
+#[test]
+fn strict_exits_3_on_missing_evidence() {
+    // The example has no-evidence verdicts (access denied while collecting).
+    drready()
+        .args(["audit", "--example", "--strict"])
+        .assert()
+        .code(3);
+    // A failing finding outranks incomplete evidence.
+    drready()
+        .args(["audit", "--example", "--strict", "--fail-on", "high"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn malformed_snapshot_json_names_file_line_and_column() {
+    let dir = TempDir::new().unwrap();
+    let p = write(dir.path(), "bad.json", "{\"schema_version\": 1,\n \"collected_at\": \"2026-11-25T00:00:00Z\",\n \"resources\": [ {\"type\": \"rds_instance\", \"id\": 5} ]}");
+    drready()
+        .args(["audit", "--snapshot", &p])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(one_line_error(&format!("{p}:3:")));
+    let p = write(dir.path(), "trunc.json", "{\"schema_version\": 1,");
+    drready()
+        .args(["audit", "--snapshot", &p])
+        .assert()
+        .code(2)
+        .stderr(one_line_error(&format!("{p}:1:")));
+}
+
+#[test]
+fn unknown_schema_version_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    let p = write(
+        dir.path(),
+        "v9.json",
+        r#"{"schema_version": 9, "collected_at": "2026-11-25T00:00:00Z", "future": true}"#,
+    );
+    drready()
+        .args(["audit", "--snapshot", &p])
+        .assert()
+        .code(2)
+        .stderr(one_line_error(&p))
+        .stderr(predicate::str::contains(
+            "unsupported snapshot `schema_version` 9",
+        ));
+}
+
+#[test]
+fn unknown_resource_fields_are_errors_not_silently_ignored() {
+    let dir = TempDir::new().unwrap();
+    let p = write(
+        dir.path(),
+        "typo.json",
+        r#"{"schema_version": 1, "collected_at": "2026-11-25T00:00:00Z",
+            "resources": [{"type": "rds_instance", "id": "db", "multi_AZ": true}]}"#,
+    );
+    drready()
+        .args(["audit", "--snapshot", &p])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown field `multi_AZ`"));
+}
+
+#[test]
+fn a_policy_syntax_error_names_file_line_and_column() {
+    let dir = TempDir::new().unwrap();
+    let p = write(
+        dir.path(),
+        "pol/x.cedar",
+        "@id(\"x\")\n@title(\"t\") @severity(\"high\")\nforbid (principal, action, resource is RdsDatabase)\nwhen { resource.backup_retention_days < };\n",
+    );
+    let d = dir.path().join("pol");
+    drready()
+        .args(["policy", "validate", d.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(one_line_error(&format!("{p}:4:41: unexpected token")));
+    // --policies on a judging command gives the same error.
+    drready()
+        .args(["audit", "--example", "--policies", d.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(one_line_error(&format!("{p}:4:41")));
+}
+
+#[test]
+fn a_policy_that_fails_schema_validation_names_file_line_and_column() {
+    let dir = TempDir::new().unwrap();
+    let p = write(
+        dir.path(),
+        "pol/x.cedar",
+        "// mine\n@id(\"my-control\")\n@title(\"t\") @severity(\"high\")\nforbid (principal, action == Action::\"audit\", resource is RdsDatabase)\nwhen { resource.no_such_attr < 3 };\n",
+    );
+    let d = dir.path().join("pol");
+    drready()
+        .args(["policy", "validate", d.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(one_line_error(&format!("{p}:5:8:")))
+        .stderr(predicate::str::contains("`no_such_attr`"));
+}
+
+#[test]
+fn controls_need_annotations_and_unique_ids() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a/x.cedar", "forbid (principal, action == Action::\"audit\", resource is RdsDatabase)\nwhen { true };\n");
+    let d = dir.path().join("a");
+    drready()
+        .args(["policy", "validate", d.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("has no `@id`"));
+    write(dir.path(), "b/x.cedar", "@id(\"x\") @title(\"t\") @severity(\"severe\")\nforbid (principal, action == Action::\"audit\", resource is RdsDatabase)\nwhen { true };\n");
+    let d = dir.path().join("b");
+    drready()
+        .args(["policy", "validate", d.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("`severe` is not a severity"));
+    // Same id as a built-in control, in a file of another name: a duplicate.
+    write(dir.path(), "c/dup.cedar", "@id(\"rds-backup-enabled\") @title(\"t\") @severity(\"high\")\nforbid (principal, action == Action::\"audit\", resource is RdsDatabase)\nwhen { true };\n");
+    let d = dir.path().join("c");
+    drready()
+        .args(["controls", "--policies", d.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "duplicate control id `rds-backup-enabled`",
+        ));
+}
+
+#[test]
+fn user_policies_add_controls_and_replace_files_by_name() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "p/extra.cedar",
+        "@id(\"rds-engine-postgres\") @title(\"Databases run PostgreSQL\") @severity(\"low\") @soc2(\"CC8.1\")\nforbid (principal, action == Action::\"audit\", resource is RdsDatabase)\nwhen { !(resource has engine && resource.engine like \"*postgres*\") };\n",
+    );
+    let d = dir.path().join("p");
+    let out = drready()
+        .args([
+            "controls",
+            "--format",
+            "json",
+            "--policies",
+            d.to_str().unwrap(),
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let controls: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let ids: Vec<&str> = controls
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"rds-engine-postgres") && ids.contains(&"rds-backup-enabled"),
+        "{ids:?}"
+    );
+    // The new control judges the example: the analytics cluster runs aurora-postgresql (pass).
+    drready()
+        .args([
+            "audit",
+            "--example",
+            "--format",
+            "json",
+            "--policies",
+            d.to_str().unwrap(),
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "\"control\": \"rds-engine-postgres\"",
+        ));
+    // A file named like a built-in one replaces it: here, all RDS controls give way to one.
+    write(dir.path(), "r/rds.cedar", "@id(\"rds-only\") @title(\"t\") @severity(\"low\")\nforbid (principal, action == Action::\"audit\", resource is RdsDatabase)\nwhen { !(resource has multi_az) };\n");
+    let d = dir.path().join("r");
+    let out = drready()
+        .args([
+            "controls",
+            "--format",
+            "json",
+            "--policies",
+            d.to_str().unwrap(),
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let controls: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let ids: Vec<&str> = controls
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"rds-only") && !ids.contains(&"rds-backup-enabled"),
+        "{ids:?}"
+    );
+}
+
+#[test]
+fn a_bad_config_value_names_file_line_and_column() {
+    let dir = TempDir::new().unwrap();
+    let p = write(
+        dir.path(),
+        "drready.toml",
+        "[params]\nsnapshot_max_age = \"soon\"\n",
+    );
+    drready()
+        .args(["audit", "--example", "--config", &p])
+        .assert()
+        .code(2)
+        .stderr(one_line_error(&format!(
+            "{p}:2:20: `soon` is not a duration"
+        )));
+    let p = write(dir.path(), "typo.toml", "[parms]\nx = 1\n");
+    drready()
+        .args(["audit", "--example", "--config", &p])
+        .assert()
+        .code(2)
+        .stderr(one_line_error(&format!("{p}:1:")));
+    let p = write(
+        dir.path(),
+        "rate.toml",
+        "[params]\nbackup_job_success_rate = 1.5\n",
+    );
+    drready()
+        .args(["audit", "--example", "--config", &p])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a fraction"));
+}
+
+#[test]
+fn missing_files_and_bad_flags_exit_2() {
+    drready()
+        .args(["audit", "--snapshot", "/nonexistent/snap.json"])
+        .assert()
+        .code(2)
+        .stderr(one_line_error("/nonexistent/snap.json: cannot read"));
+    drready()
+        .args(["audit", "--example", "--as-of", "yesterday"])
+        .assert()
+        .code(2);
+    drready().args(["audit"]).assert().code(2);
+    drready()
+        .args(["audit", "--example", "--fail-on", "urgent"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn as_of_replays_an_audit_at_another_date() {
+    // A year later nothing recent is recent: the DR-test cadence fails in the JSON report.
+    let later = drready()
+        .args([
+            "audit",
+            "--example",
+            "--format",
+            "json",
+            "--as-of",
+            "2027-11-25",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&later).unwrap();
+    assert_eq!(report["evaluated_at"], "2027-11-25T00:00:00Z");
+    let verdict = report["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["control"] == "backup-verification-recent")
+        .unwrap();
+    assert_eq!(verdict["status"], "fail");
+}
+
+#[test]
+fn schema_and_controls_print() {
+    let out = drready()
+        .args(["schema", "snapshot"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let schema: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(schema["title"], "Snapshot");
+    assert!(schema["properties"]["resources"].is_object());
+    let out = drready()
+        .args(["controls", "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let controls: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(controls.as_array().unwrap().len(), 45);
+    drready()
+        .args(["controls"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("45 controls"));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    // Reading a few bytes then closing: drready must not report an error.
+    let bin = assert_cmd::cargo::cargo_bin("drready");
+    let mut child = std::process::Command::new(bin)
+        .args(["audit", "--example", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut buf = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut buf).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
