@@ -439,3 +439,81 @@ fn a_closed_pipe_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_resource_listed_twice_is_an_error_naming_the_snapshot() {
+    let dir = TempDir::new().unwrap();
+    let p = write(
+        dir.path(),
+        "dup.json",
+        r#"{"schema_version": 1, "collected_at": "2026-11-25T00:00:00Z",
+            "resources": [{"type": "rds_instance", "id": "db-1"}, {"type": "rds_instance", "id": "db-1"}]}"#,
+    );
+    drready()
+        .args(["audit", "--snapshot", &p])
+        .assert()
+        .code(2)
+        .stderr(one_line_error(&p))
+        .stderr(predicate::str::contains("db-1"));
+}
+
+#[test]
+fn templates_can_be_overridden_and_a_broken_one_is_located() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "t/report.md.j2",
+        "Overall {{ scorecard.overall.grade }} from {{ controls }} controls\n",
+    );
+    let d = dir.path().join("t");
+    drready()
+        .args([
+            "audit",
+            "--example",
+            "--format",
+            "markdown",
+            "--templates",
+            d.to_str().unwrap(),
+        ])
+        .assert()
+        .code(0)
+        .stdout("Overall C from 45 controls\n");
+    let p = write(dir.path(), "b/report.md.j2", "fine\n{% for x in %}\n");
+    let d = dir.path().join("b");
+    drready()
+        .args([
+            "audit",
+            "--example",
+            "--format",
+            "markdown",
+            "--templates",
+            d.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(one_line_error(&format!("{p}:2:")));
+}
+
+#[test]
+fn untrusted_names_cannot_break_the_markdown_report() {
+    let dir = TempDir::new().unwrap();
+    let p = write(
+        dir.path(),
+        "evil.json",
+        r#"{"schema_version": 1, "collected_at": "2026-11-25T00:00:00Z",
+            "resources": [{"type": "rds_instance", "id": "arn:aws:rds:us-east-1:1:db:x", "name": "<script>alert(1)</script>|x", "multi_az": false}]}"#,
+    );
+    let out = drready()
+        .args(["audit", "--snapshot", &p, "--format", "markdown"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains("<script>"), "{text}");
+    assert!(
+        text.contains("&lt;script&gt;alert(1)&lt;/script&gt;\\|x"),
+        "{text}"
+    );
+}

@@ -53,7 +53,7 @@ fn run_all(catalog: &Catalog) -> (BTreeMap<String, BTreeSet<String>>, Vec<String
             as_of: Some(as_of),
             threads: 1,
         };
-        let eval = evaluate_snapshot(snapshot, &setup).unwrap();
+        let eval = evaluate_snapshot(snapshot, &path, &setup).unwrap();
         let mut got: BTreeMap<(&str, &str), (&str, String)> = BTreeMap::new();
         let verdicts: Vec<_> = eval.verdicts().collect();
         for v in &verdicts {

@@ -230,7 +230,11 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
         Some(dir) => {
             let path = dir.join(report::markdown::TEMPLATE_NAME);
             match std::fs::read_to_string(&path) {
-                Ok(t) => Some(t),
+                Ok(t) => {
+                    report::markdown::check_template(&t)
+                        .map_err(|(line, message)| InputError::at(&path, line, 1, message))?;
+                    Some(t)
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 Err(e) => return Err(InputError::io(&path, &e).into()),
             }
@@ -245,7 +249,10 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
     };
     let eval = match (&args.snapshot, args.example) {
         (Some(path), _) => evaluate::evaluate_path(path, &setup)?,
-        (None, _) => evaluate::evaluate_snapshot(crate::example::snapshot()?, &setup)?,
+        (None, _) => {
+            let origin = Path::new(crate::example::SNAPSHOT_PATH);
+            evaluate::evaluate_snapshot(crate::example::snapshot()?, origin, &setup)?
+        }
     };
     let scorecard = score::score(&catalog, &eval);
     let settings = Settings {

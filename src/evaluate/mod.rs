@@ -274,6 +274,18 @@ impl GapIndex {
     }
 }
 
+/// An error and its sources, on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}
+
 pub fn gap_cause(g: &Gap) -> String {
     let mut s = format!("{}:{} failed", g.source, g.operation);
     if let Some(code) = &g.error_code {
@@ -299,6 +311,8 @@ struct Judge<'a> {
     now: i64,
     gaps: &'a [Gap],
     gap_index: GapIndex,
+    /// The snapshot file, for messages.
+    origin: std::path::PathBuf,
 }
 
 const ENTITY_TYPES: &[&str] = &[
@@ -322,6 +336,7 @@ impl<'a> Judge<'a> {
         params: entities::Attrs,
         now: DateTime<Utc>,
         gaps: &'a [Gap],
+        origin: &Path,
     ) -> Result<Self, Error> {
         let builder = CedarBuilder::new(components).map_err(Error::Other)?;
         let mut controls: HashMap<&'static str, Vec<PreparedControl>> = HashMap::new();
@@ -386,6 +401,7 @@ impl<'a> Judge<'a> {
             now: now.timestamp(),
             gaps,
             gap_index: GapIndex::new(gaps),
+            origin: origin.to_path_buf(),
         })
     }
 
@@ -409,8 +425,16 @@ impl<'a> Judge<'a> {
             list.push(e);
         }
         // Loaded against the schema, which rejects missing, undeclared or mistyped attributes.
-        let entities = Entities::from_entities(list, Some(&self.catalog.schema))
-            .map_err(|e| Error::Other(format!("entities do not match the schema: {e}")))?;
+        let entities =
+            Entities::from_entities(list, Some(&self.catalog.schema)).map_err(|e| match e {
+                cedar_policy::entities_errors::EntitiesError::Duplicate(d) => {
+                    InputError::plain(&self.origin, format!("the snapshot lists {d}")).into()
+                }
+                other => Error::Other(format!(
+                    "entities do not match the schema: {}",
+                    error_chain(&other)
+                )),
+            })?;
         Ok((entities, uids))
     }
 
@@ -711,19 +735,23 @@ pub struct Setup<'a> {
 /// Evaluate a snapshot file, streaming its resources.
 pub fn evaluate_path(path: &Path, setup: &Setup<'_>) -> Result<Evaluation, Error> {
     let header = crate::load::read_header(path)?;
-    evaluate(header, setup, |sink| {
+    evaluate(header, setup, path, |sink| {
         crate::load::stream_resources(path, BATCH, sink)
     })
 }
 
-/// Evaluate a snapshot held in memory.
-pub fn evaluate_snapshot(snapshot: Snapshot, setup: &Setup<'_>) -> Result<Evaluation, Error> {
+/// Evaluate a snapshot held in memory; `origin` names it in messages.
+pub fn evaluate_snapshot(
+    snapshot: Snapshot,
+    origin: &Path,
+    setup: &Setup<'_>,
+) -> Result<Evaluation, Error> {
     let (header, resources) = snapshot.split();
-    evaluate(header, setup, move |sink| {
+    evaluate(header, setup, origin, move |sink| {
         let mut resources = resources;
         while !resources.is_empty() {
             let rest = resources.split_off(resources.len().min(BATCH));
-            sink(resources).map_err(|m| InputError::plain(Path::new("snapshot"), m))?;
+            sink(resources).map_err(|m| InputError::plain(origin, m))?;
             resources = rest;
         }
         Ok(())
@@ -733,6 +761,7 @@ pub fn evaluate_snapshot(snapshot: Snapshot, setup: &Setup<'_>) -> Result<Evalua
 fn evaluate(
     header: SnapshotHeader,
     setup: &Setup<'_>,
+    origin: &Path,
     source: impl FnOnce(&mut dyn FnMut(Vec<Resource>) -> Result<(), String>) -> Result<(), InputError>,
 ) -> Result<Evaluation, Error> {
     let catalog = setup.catalog;
@@ -745,7 +774,7 @@ fn evaluate(
         .clone()
         .or_else(|| header.scope.dr_region.clone());
     let params = entities::params_facts(&config.params, dr_region.as_deref());
-    let judge = Judge::new(catalog, &specs, params, as_of, &header.gaps)?;
+    let judge = Judge::new(catalog, &specs, params, as_of, &header.gaps, origin)?;
     let name_index: HashMap<&str, u32> = specs
         .iter()
         .enumerate()
@@ -911,10 +940,8 @@ fn evaluate(
         let mut seen = HashSet::with_capacity(resources.len());
         for r in &resources {
             if !seen.insert((&*r.id, r.entity_type)) {
-                return Err(Error::Other(format!(
-                    "the snapshot lists resource `{}` twice",
-                    r.id
-                )));
+                let message = format!("the snapshot lists resource `{}` twice", r.id);
+                return Err(InputError::plain(origin, message).into());
             }
         }
     }

@@ -30,8 +30,22 @@ pub fn cell(text: &str) -> String {
     out
 }
 
+/// Check a template compiles: the error's line (0 when unknown) and message.
+pub fn check_template(source: &str) -> Result<(), (usize, String)> {
+    let mut env = Environment::new();
+    env.add_template(TEMPLATE_NAME, source)
+        .map(|_| ())
+        .map_err(|e| {
+            (
+                e.line().unwrap_or(0),
+                e.detail().unwrap_or("invalid template").to_string(),
+            )
+        })
+}
+
 pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let mut env = Environment::new();
+    env.set_keep_trailing_newline(true);
     env.add_filter("cell", |v: String| cell(&v));
     env.add_filter("score", |v: Option<f64>| super::score_text(v));
     let source = report.template.as_deref().unwrap_or(BUILTIN_TEMPLATE);
