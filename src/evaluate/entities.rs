@@ -628,6 +628,21 @@ pub fn params_facts(p: &Params, dr_region: Option<&str>) -> Attrs {
     a
 }
 
+/// The Cedar entity types drready judges, as its schema declares them.
+pub const ENTITY_TYPES: &[&str] = &[
+    "RdsDatabase",
+    "S3Bucket",
+    "BackupPlan",
+    "BackupVault",
+    "BackupProtectedResource",
+    "AccountRegion",
+    "IamPrincipal",
+    "Component",
+    "Document",
+    "DrTest",
+    "Program",
+];
+
 /// Turns facts into Cedar values and entities, with the type names parsed once.
 pub struct CedarBuilder {
     types: HashMap<&'static str, EntityTypeName>,
@@ -637,20 +652,7 @@ pub struct CedarBuilder {
 impl CedarBuilder {
     pub fn new(components: &[ComponentSpec]) -> Result<Self, String> {
         let mut types = HashMap::new();
-        for t in [
-            "Component",
-            "RdsDatabase",
-            "S3Bucket",
-            "BackupPlan",
-            "BackupVault",
-            "BackupProtectedResource",
-            "AccountRegion",
-            "IamPrincipal",
-            "Document",
-            "DrTest",
-            "Program",
-            "Auditor",
-        ] {
+        for t in ENTITY_TYPES.iter().copied().chain(["Auditor"]) {
             types.insert(t, EntityTypeName::from_str(t).map_err(|e| e.to_string())?);
         }
         let mut b = Self {

@@ -315,20 +315,6 @@ struct Judge<'a> {
     origin: std::path::PathBuf,
 }
 
-const ENTITY_TYPES: &[&str] = &[
-    "RdsDatabase",
-    "S3Bucket",
-    "BackupPlan",
-    "BackupVault",
-    "BackupProtectedResource",
-    "AccountRegion",
-    "IamPrincipal",
-    "Component",
-    "Document",
-    "DrTest",
-    "Program",
-];
-
 impl<'a> Judge<'a> {
     fn new(
         catalog: &'a Catalog,
@@ -342,7 +328,7 @@ impl<'a> Judge<'a> {
         let mut controls: HashMap<&'static str, Vec<PreparedControl>> = HashMap::new();
         for (i, c) in catalog.controls.iter().enumerate() {
             for ty in &c.resource_types {
-                let Some(ty) = ENTITY_TYPES.iter().find(|t| **t == ty.as_str()) else {
+                let Some(ty) = entities::ENTITY_TYPES.iter().find(|t| **t == ty.as_str()) else {
                     continue;
                 };
                 controls.entry(ty).or_default().push(PreparedControl {

@@ -201,41 +201,44 @@ impl Reader<'_> {
     }
 }
 
+impl Reader<'_> {
+    /// The control and status of the next verdict, or `None` at the end.
+    fn head(&mut self) -> Option<(u16, Status)> {
+        if self.pos >= self.data.len() {
+            return None;
+        }
+        let control = u16::from_le_bytes([self.byte(), self.byte()]);
+        Some((control, status_of(self.byte())))
+    }
+}
+
 impl Packed {
-    /// Each verdict's control and status, without unpacking the facts.
-    pub fn statuses(&self) -> impl Iterator<Item = (u16, Status)> + '_ {
-        let mut r = Reader {
+    fn reader(&self) -> Reader<'_> {
+        Reader {
             data: &self.data,
             pos: 0,
-        };
+        }
+    }
+
+    /// Each verdict's control and status, without unpacking the facts.
+    pub fn statuses(&self) -> impl Iterator<Item = (u16, Status)> + '_ {
+        let mut r = self.reader();
         std::iter::from_fn(move || {
-            if r.pos >= r.data.len() {
-                return None;
-            }
-            let control = u16::from_le_bytes([r.byte(), r.byte()]);
-            let status = status_of(r.byte());
+            let head = r.head()?;
             r.skip_str();
-            let n = r.varint();
-            for _ in 0..n {
+            for _ in 0..r.varint() {
                 r.skip_value();
             }
-            Some((control, status))
+            Some(head)
         })
     }
 
     /// The verdicts, unpacked.
     pub fn verdicts(&self) -> impl Iterator<Item = Verdict> + '_ {
         let resource = self.resource;
-        let mut r = Reader {
-            data: &self.data,
-            pos: 0,
-        };
+        let mut r = self.reader();
         std::iter::from_fn(move || {
-            if r.pos >= r.data.len() {
-                return None;
-            }
-            let control = u16::from_le_bytes([r.byte(), r.byte()]);
-            let status = status_of(r.byte());
+            let (control, status) = r.head()?;
             let cause = r.str();
             let cause = (!cause.is_empty()).then(|| cause.into());
             let n = r.varint() as usize;
