@@ -507,3 +507,13 @@ fn untrusted_names_cannot_break_the_markdown_report() {
         "{text}"
     );
 }
+
+#[test]
+fn the_shipped_policy_folder_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    drready()
+        .args(["policy", "validate", dir.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("45 control(s) valid"));
+}
