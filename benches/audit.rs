@@ -58,12 +58,7 @@ fn run(path: &Path, n: usize, catalog: &Catalog, config: &Config) {
     assert_eq!(count, n);
 
     let t = Instant::now();
-    let setup = Setup {
-        catalog,
-        config,
-        as_of: None,
-        threads: 0,
-    };
+    let setup = Setup::new(catalog, config);
     let eval = evaluate_path(path, &setup).unwrap_or_else(|e| panic!("evaluate: {e}"));
     let evaluate = t.elapsed();
 

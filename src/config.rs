@@ -173,6 +173,20 @@ pub struct RawProgram {
     pub results_retention_days: Option<u32>,
 }
 
+/// DR documents to read: Markdown files or folders, relative to the config file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawDocs {
+    pub paths: Vec<String>,
+}
+
+/// DR test history files: globs relative to the config file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawTests {
+    pub paths: Vec<String>,
+}
+
 /// `drready.toml` as written.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -182,6 +196,8 @@ pub struct RawConfig {
     pub default_component: Option<RawComponent>,
     pub components: Vec<RawComponent>,
     pub program: RawProgram,
+    pub docs: RawDocs,
+    pub dr_tests: RawTests,
 }
 
 /// A checked configuration.
@@ -194,6 +210,12 @@ pub struct Config {
     /// Targets of resources no rule matches, when the config sets them.
     pub default_component: Option<ComponentSpec>,
     pub program: RawProgram,
+    /// Document files or folders, resolved against the config file's folder.
+    pub doc_paths: Vec<std::path::PathBuf>,
+    /// DR test history globs, relative to `base`.
+    pub test_globs: Vec<String>,
+    /// The config file's folder.
+    pub base: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -287,7 +309,16 @@ impl Config {
                 return Err(InputError::plain(path, "`scope.dr_region` is empty"));
             }
         }
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(Config {
+            doc_paths: raw
+                .docs
+                .paths
+                .iter()
+                .map(|p| crate::collect::normalize(&base.join(p)))
+                .collect(),
+            test_globs: raw.dr_tests.paths.clone(),
+            base,
             default_component: raw.default_component.as_ref().map(|c| spec_of(c, "config")),
             scope: raw.scope,
             params: raw.params,

@@ -5,6 +5,7 @@
 //! ([`report`]) and an exit code ([`gate`]).
 
 pub mod cli;
+pub mod collect;
 pub mod config;
 pub mod duration;
 pub mod error;

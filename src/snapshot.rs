@@ -161,6 +161,11 @@ pub struct Gap {
     #[serde(default)]
     pub error_code: Option<String>,
     pub message: String,
+    /// For gaps in files (documents, test history): the file and line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
 }
 
 /// A resource: one record per AWS object the controls judge, tagged by `type`.
@@ -497,10 +502,37 @@ pub struct Document {
     pub review_frequency_days: Option<u32>,
     #[serde(default)]
     pub recovery_targets: Vec<TargetRow>,
+    /// Rows of a document-review schedule table: other documents and when they are due.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub review_schedule: Vec<ReviewRow>,
+    /// Local links and whether their targets exist; absent when the document was not read.
     #[serde(default)]
-    pub links: Vec<Link>,
+    pub links: Option<Vec<Link>>,
+    /// The line each header fact was read from (`last_updated`, `next_review`, `owner`, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lines: BTreeMap<String, u32>,
     #[serde(default)]
     pub provenance: Option<Provenance>,
+}
+
+/// A row of a document-review schedule table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRow {
+    /// The document as the table names it (usually a file name).
+    pub document: String,
+    /// The review frequency as written ("Quarterly", "After each test").
+    #[serde(default)]
+    pub frequency: Option<String>,
+    /// The frequency in days, when it is a period.
+    #[serde(default)]
+    pub frequency_days: Option<u32>,
+    #[serde(default)]
+    pub next_review: Option<NaiveDate>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub line: Option<u32>,
 }
 
 /// A row of a document's recovery-targets table.
@@ -611,6 +643,11 @@ pub struct ProgramFacts {
     /// How long the DR test results store keeps results, in days.
     #[serde(default)]
     pub results_retention_days: Option<u32>,
+}
+
+/// The JSON Schema of a DR test record (one file per run, an array, or JSON Lines).
+pub fn dr_test_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(DrTest)).unwrap_or_default()
 }
 
 /// The JSON Schema of the snapshot format, for tools that produce snapshots.

@@ -48,10 +48,9 @@ fn run_all(catalog: &Catalog) -> (BTreeMap<String, BTreeSet<String>>, Vec<String
         let snapshot = drready::load::parse_snapshot(&text, &path).unwrap();
         let as_of = drready::cli::parse_as_of(&fx.as_of).unwrap();
         let setup = Setup {
-            catalog,
-            config: &config,
             as_of: Some(as_of),
             threads: 1,
+            ..Setup::new(catalog, &config)
         };
         let eval = evaluate_snapshot(snapshot, &path, &setup).unwrap();
         let mut got: BTreeMap<(&str, &str), (&str, String)> = BTreeMap::new();

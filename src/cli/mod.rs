@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::collect::{self, Disk, Embedded, Files};
 use crate::config::Config;
 use crate::error::{Error, InputError};
 use crate::evaluate::catalog::{Catalog, Severity};
@@ -42,8 +43,28 @@ pub enum Command {
     /// Print a JSON Schema
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Read DR documents
+    #[command(subcommand)]
+    Docs(DocsCommand),
     /// Write a synthetic snapshot of N resources (for benchmarks)
     Synth(SynthArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocsCommand {
+    /// Print what drready reads from DR documents (Markdown), and how the document controls judge it
+    Inspect(DocsInspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DocsInspectArgs {
+    /// Markdown files or folders
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,6 +80,8 @@ pub enum PolicyCommand {
 pub enum SchemaCommand {
     /// The snapshot format
     Snapshot,
+    /// A DR test record (the test history format)
+    DrTest,
 }
 
 /// Arguments every judging command shares.
@@ -183,9 +206,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
             .map_err(|e| Error::io("writing output", e))?;
             Ok(gate::EXIT_OK)
         }
-        Command::Schema(SchemaCommand::Snapshot) => {
-            let text = serde_json::to_string_pretty(&crate::snapshot::json_schema())
-                .map_err(|e| Error::Other(e.to_string()))?;
+        Command::Docs(DocsCommand::Inspect(args)) => docs_inspect(args, out),
+        Command::Schema(which) => {
+            let schema = match which {
+                SchemaCommand::Snapshot => crate::snapshot::json_schema(),
+                SchemaCommand::DrTest => crate::snapshot::dr_test_schema(),
+            };
+            let text =
+                serde_json::to_string_pretty(&schema).map_err(|e| Error::Other(e.to_string()))?;
             writeln!(out, "{text}").map_err(|e| Error::io("writing output", e))?;
             Ok(gate::EXIT_OK)
         }
@@ -237,11 +265,20 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
         }
         None => None,
     };
+    // DR documents and test history named by the config; the example's are embedded.
+    let files: Box<dyn Files> = if args.example && args.judge.config.is_none() {
+        Box::new(Embedded(crate::example::FILES))
+    } else {
+        Box::new(Disk)
+    };
+    let collected = collect_files(&config, files.as_ref())?;
     let setup = Setup {
-        catalog: &catalog,
-        config: &config,
         as_of: args.judge.as_of,
         threads: args.threads,
+        documents: &collected.documents,
+        dr_tests: &collected.dr_tests,
+        gaps: &collected.gaps,
+        ..Setup::new(&catalog, &config)
     };
     let eval = match (&args.snapshot, args.example) {
         (Some(path), _) => evaluate::evaluate_path(path, &setup)?,
@@ -281,6 +318,161 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
     };
     report::render(args.format, &report, out).map_err(|e| Error::io("writing the report", e))?;
     Ok(gate::exit_code(&catalog, &eval, args.fail_on, args.strict))
+}
+
+/// What the config's `[docs]` and `[dr_tests]` name, read.
+pub struct Collected {
+    pub documents: Vec<crate::snapshot::Document>,
+    pub dr_tests: Vec<crate::snapshot::DrTest>,
+    pub gaps: Vec<crate::snapshot::Gap>,
+}
+
+pub fn collect_files(config: &Config, files: &dyn Files) -> Result<Collected, Error> {
+    let (documents, mut gaps) = collect::docs::collect(&config.doc_paths, files);
+    let (test_files, test_gaps) = collect::dr_tests::find(&config.test_globs, &config.base, files)?;
+    gaps.extend(test_gaps);
+    let dr_tests = collect::dr_tests::load(&test_files, files)?;
+    Ok(Collected {
+        documents,
+        dr_tests,
+        gaps,
+    })
+}
+
+fn docs_inspect(args: DocsInspectArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let catalog = Catalog::load(args.judge.policies.as_deref())?;
+    let config = load_config(args.judge.config.as_deref())?;
+    let (documents, gaps) = collect::docs::collect(&args.paths, &Disk);
+    let as_of = args.judge.as_of.unwrap_or_else(Utc::now);
+    let snapshot = crate::snapshot::Snapshot {
+        schema_version: crate::snapshot::SCHEMA_VERSION,
+        collected_at: as_of,
+        tool_version: crate::VERSION.to_string(),
+        scope: Default::default(),
+        components: Vec::new(),
+        documents: documents.clone(),
+        dr_tests: Vec::new(),
+        gaps: gaps.clone(),
+        program: Default::default(),
+        alarms: Vec::new(),
+        resources: Vec::new(),
+    };
+    let setup = Setup {
+        as_of: Some(as_of),
+        ..Setup::new(&catalog, &config)
+    };
+    let eval = evaluate::evaluate_snapshot(snapshot, Path::new("documents"), &setup)?;
+    let verdicts: Vec<serde_json::Value> = eval
+        .verdicts()
+        .filter(|v| eval.resources[v.resource as usize].entity_type == "Document")
+        .map(|v| {
+            let r = &eval.resources[v.resource as usize];
+            let facts: serde_json::Map<String, serde_json::Value> = eval
+                .facts(&catalog, &v)
+                .map(|(k, val)| {
+                    let json = val
+                        .map(report::json::FactValue)
+                        .map(|f| serde_json::to_value(f).unwrap_or_default());
+                    (k.to_string(), json.unwrap_or(serde_json::Value::Null))
+                })
+                .collect();
+            serde_json::json!({
+                "control": catalog.controls[v.control as usize].id,
+                "document": &*r.id,
+                "name": r.name(),
+                "status": v.status.as_str(),
+                "facts": facts,
+                "cause": v.cause.as_deref(),
+            })
+        })
+        .collect();
+    let w = |e| Error::io("writing output", e);
+    match args.format {
+        ListFormat::Json => {
+            let doc = serde_json::json!({
+                "evaluated_at": as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                "documents": documents,
+                "gaps": gaps,
+                "verdicts": verdicts,
+            });
+            let text =
+                serde_json::to_string_pretty(&doc).map_err(|e| Error::Other(e.to_string()))?;
+            writeln!(out, "{text}").map_err(w)?;
+        }
+        ListFormat::Table => {
+            for d in &documents {
+                writeln!(
+                    out,
+                    "{} — {}",
+                    d.path,
+                    d.title.as_deref().unwrap_or("(no title)")
+                )
+                .map_err(w)?;
+                let date =
+                    |x: Option<chrono::NaiveDate>| x.map_or("—".to_string(), |d| d.to_string());
+                writeln!(
+                    out,
+                    "  version {} · status {} · owner {} · last updated {} · next review {}",
+                    d.version.as_deref().unwrap_or("—"),
+                    d.status.as_deref().unwrap_or("—"),
+                    d.owner.as_deref().unwrap_or("—"),
+                    date(d.last_updated),
+                    date(d.next_review)
+                )
+                .map_err(w)?;
+                for t in &d.recovery_targets {
+                    let h = |s: Option<u64>| {
+                        s.map_or("—".to_string(), |s| crate::duration::human(s as i64))
+                    };
+                    writeln!(
+                        out,
+                        "  target (line {}): {} RTO {} RPO {}{}",
+                        t.line.unwrap_or(0),
+                        t.component,
+                        h(t.rto_seconds),
+                        h(t.rpo_seconds),
+                        if t.claims_met { " — claims: met" } else { "" }
+                    )
+                    .map_err(w)?;
+                }
+                for r in &d.review_schedule {
+                    writeln!(
+                        out,
+                        "  review (line {}): {} {} next {} owner {}",
+                        r.line.unwrap_or(0),
+                        r.document,
+                        r.frequency.as_deref().unwrap_or("—"),
+                        date(r.next_review),
+                        r.owner.as_deref().unwrap_or("—")
+                    )
+                    .map_err(w)?;
+                }
+                for l in d.links.iter().flatten().filter(|l| l.exists == Some(false)) {
+                    writeln!(
+                        out,
+                        "  broken link (line {}): {}",
+                        l.line.unwrap_or(0),
+                        l.target
+                    )
+                    .map_err(w)?;
+                }
+            }
+            for g in &gaps {
+                writeln!(out, "gap: {}", evaluate::gap_cause(g)).map_err(w)?;
+            }
+            for v in &verdicts {
+                writeln!(
+                    out,
+                    "{} {} {}",
+                    v["status"].as_str().unwrap_or(""),
+                    v["control"].as_str().unwrap_or(""),
+                    v["document"].as_str().unwrap_or("")
+                )
+                .map_err(w)?;
+            }
+        }
+    }
+    Ok(gate::EXIT_OK)
 }
 
 fn controls(args: ControlsArgs, out: &mut dyn Write) -> Result<i32, Error> {

@@ -132,6 +132,8 @@ pub struct Control {
     pub facts: Vec<String>,
     /// Resource attributes whose absence is itself a finding (nothing exists), not missing evidence.
     pub absence_fails: Vec<String>,
+    /// Resource attributes quoted in verdicts without deciding them (`@show`), at the end of `facts`.
+    pub shown: Vec<String>,
     /// Whether an `@applies` policy narrows the resources the control is meant for.
     pub conditional: bool,
     /// The facts the `@applies` policy reads.
@@ -422,7 +424,17 @@ fn control_of(
     let est = policy
         .to_json()
         .map_err(|e| err(format!("control `{id}`: {e}")))?;
-    let facts = facts_read(&est);
+    let mut facts = facts_read(&est);
+    let shown: Vec<String> = policy
+        .annotation("show")
+        .map(|v| {
+            v.split_whitespace()
+                .map(|a| format!("resource.{a}"))
+                .filter(|p| !facts.contains(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    facts.extend(shown.iter().cloned());
     let annotations = policy
         .annotations()
         .filter(|(k, _)| !KNOWN_ANNOTATIONS.contains(k))
@@ -437,6 +449,7 @@ fn control_of(
         resource_types,
         facts,
         absence_fails,
+        shown,
         conditional: false,
         applies_facts: Vec::new(),
         source: format!("{}:{line}", path.display()),

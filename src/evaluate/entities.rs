@@ -376,13 +376,23 @@ fn arn_part(arn: &str, n: usize) -> Option<&str> {
     arn.split(':').nth(n)
 }
 
+/// What a DR test measured of a component.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    pub at: DateTime<Utc>,
+    pub rto: Option<i64>,
+    pub rpo: Option<i64>,
+    /// Which test, and where it was recorded.
+    pub source: String,
+}
+
 /// What the components' facts need from the resources and tests.
 #[derive(Debug, Clone, Default)]
 pub struct ComponentEvidence {
     /// Newest completed restore: (finished, duration seconds, source).
     pub last_restore: Option<(DateTime<Utc>, i64, String)>,
-    /// Newest test measurement: (finished, rto, rpo).
-    pub measured: Option<(DateTime<Utc>, Option<i64>, Option<i64>)>,
+    /// Newest test measurement.
+    pub measured: Option<Measurement>,
     /// A document claims the target is met: the claim's source (file:line).
     pub claim: Option<String>,
 }
@@ -434,9 +444,10 @@ pub fn component_facts(spec: &ComponentSpec, evidence: Option<&ComponentEvidence
             a.push(("claimed_met", Value::Bool(true)));
             a.push(("claim_source", Value::str(source.as_str())));
         }
-        if let Some((_, rto, rpo)) = &ev.measured {
-            push(&mut a, "measured_rto", *rto, Value::Duration);
-            push(&mut a, "measured_rpo", *rpo, Value::Duration);
+        if let Some(m) = &ev.measured {
+            push(&mut a, "measured_rto", m.rto, Value::Duration);
+            push(&mut a, "measured_rpo", m.rpo, Value::Duration);
+            a.push(("measurement_source", Value::str(m.source.as_str())));
         }
     }
     Facts {
@@ -462,9 +473,30 @@ pub fn document_facts(d: &Document, component: u32) -> Facts {
         d.review_frequency_days,
         |days| Value::Duration(i64::from(days) * 86_400),
     );
-    if d.links.iter().all(|l| l.exists.is_some()) {
-        let broken = d.links.iter().filter(|l| l.exists == Some(false)).count();
-        a.push(("broken_links", Value::Long(broken as i64)));
+    let by_frequency = d
+        .last_updated
+        .zip(d.review_frequency_days)
+        .and_then(|(u, days)| u.checked_add_days(chrono::Days::new(days.into())));
+    let due = match (d.next_review, by_frequency) {
+        (Some(n), Some(f)) => Some(n.min(f)),
+        (n, f) => n.or(f),
+    };
+    push(&mut a, "review_due", due, Value::date);
+    if let Some(links) = d
+        .links
+        .as_ref()
+        .filter(|ls| ls.iter().all(|l| l.exists.is_some()))
+    {
+        let broken: Vec<String> = links
+            .iter()
+            .filter(|l| l.exists == Some(false))
+            .map(|l| match l.line {
+                Some(n) => format!("{} (line {n})", l.target),
+                None => l.target.clone(),
+            })
+            .collect();
+        a.push(("broken_links", Value::Long(broken.len() as i64)));
+        a.push(("broken_link_targets", Value::set(broken)));
     }
     Facts {
         entity_type: "Document",

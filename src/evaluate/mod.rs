@@ -194,6 +194,8 @@ struct PreparedControl {
     applies_attrs: Vec<String>,
     facts: Vec<FactPath>,
     absence_fails: HashSet<String>,
+    /// Facts quoted but not required (`@show`).
+    shown: HashSet<String>,
 }
 
 /// Which gaps concern which entities.
@@ -286,6 +288,17 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// A DR test named with where it was recorded: `2026-06-20-full-dr (dr-tests.jsonl:6)`.
+fn test_source(t: &crate::snapshot::DrTest) -> String {
+    match &t.provenance {
+        Some(p) => match p.line {
+            Some(l) => format!("DR test {} ({}:{l})", t.id, p.source),
+            None => format!("DR test {} ({})", t.id, p.source),
+        },
+        None => format!("DR test {}", t.id),
+    }
+}
+
 pub fn gap_cause(g: &Gap) -> String {
     let mut s = format!("{}:{} failed", g.source, g.operation);
     if let Some(code) = &g.error_code {
@@ -293,6 +306,11 @@ pub fn gap_cause(g: &Gap) -> String {
     }
     if let Some(r) = &g.region {
         s.push_str(&format!(" in {r}"));
+    }
+    match (&g.file, g.line) {
+        (Some(f), Some(l)) => s.push_str(&format!(" at {f}:{l}")),
+        (Some(f), None) => s.push_str(&format!(" at {f}")),
+        _ => {}
     }
     s.push_str(": ");
     s.push_str(&g.message);
@@ -346,6 +364,7 @@ impl<'a> Judge<'a> {
                         .collect(),
                     facts: c.facts.iter().map(|f| FactPath::parse(f)).collect(),
                     absence_fails: c.absence_fails.iter().cloned().collect(),
+                    shown: c.shown.iter().cloned().collect(),
                 });
             }
         }
@@ -525,6 +544,10 @@ impl<'a> Judge<'a> {
             let mut missing = Vec::new();
             let mut read_attrs = Vec::new();
             for (p, v) in c.facts.iter().zip(values.iter()) {
+                if matches!(p, FactPath::Resource(a) if c.shown.contains(&format!("resource.{a}")))
+                {
+                    continue;
+                }
                 if let FactPath::Resource(a) = p {
                     read_attrs.push(a.as_str());
                 }
@@ -716,6 +739,24 @@ pub struct Setup<'a> {
     pub as_of: Option<DateTime<Utc>>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
+    /// Documents, DR tests and gaps collected besides the snapshot (from files the config names).
+    pub documents: &'a [crate::snapshot::Document],
+    pub dr_tests: &'a [crate::snapshot::DrTest],
+    pub gaps: &'a [Gap],
+}
+
+impl<'a> Setup<'a> {
+    pub fn new(catalog: &'a Catalog, config: &'a Config) -> Self {
+        Self {
+            catalog,
+            config,
+            as_of: None,
+            threads: 0,
+            documents: &[],
+            dr_tests: &[],
+            gaps: &[],
+        }
+    }
 }
 
 /// Evaluate a snapshot file, streaming its resources.
@@ -753,6 +794,10 @@ fn evaluate(
     let catalog = setup.catalog;
     let config = setup.config;
     let as_of = setup.as_of.unwrap_or(header.collected_at);
+    let mut header = header;
+    header.documents.extend(setup.documents.iter().cloned());
+    header.dr_tests.extend(setup.dr_tests.iter().cloned());
+    header.gaps.extend(setup.gaps.iter().cloned());
     let (specs, notes, default_component) = resolve_components(&header, config);
     let dr_region = config
         .scope
@@ -955,11 +1000,16 @@ fn evaluate(
         );
         if measures && (t.measured_rto_seconds.is_some() || t.measured_rpo_seconds.is_some()) {
             let ev = &mut evidence[c];
-            if ev.measured.as_ref().is_none_or(|(when, _, _)| at > *when) {
+            if ev
+                .measured
+                .as_ref()
+                .is_none_or(|(when, _, _, _)| at > *when)
+            {
                 ev.measured = Some((
                     at,
                     t.measured_rto_seconds.map(|s| s as i64),
                     t.measured_rpo_seconds.map(|s| s as i64),
+                    test_source(t),
                 ));
             }
             if t.outcome == Outcome::Success {
@@ -1011,7 +1061,7 @@ fn evaluate(
             f.clone(),
         ));
     }
-    for d in &header.documents {
+    for d in &crate::collect::docs::scheduled(&header.documents) {
         late.push((
             info(
                 &d.path,
@@ -1150,8 +1200,8 @@ fn evaluate(
             spec,
             last_restore_seconds: ev.last_restore.as_ref().map(|(_, s, _)| *s),
             last_restore_source: ev.last_restore.map(|(_, _, src)| src),
-            tested_rto_seconds: ev.measured.and_then(|(_, rto, _)| rto),
-            tested_rpo_seconds: ev.measured.and_then(|(_, _, rpo)| rpo),
+            tested_rto_seconds: ev.measured.as_ref().and_then(|(_, rto, _, _)| *rto),
+            tested_rpo_seconds: ev.measured.as_ref().and_then(|(_, _, rpo, _)| *rpo),
             rpo_now_seconds: exp.as_ref().map(|(a, _)| *a),
             rpo_now_resource: exp.map(|(_, id)| id.into()),
             notes,

@@ -13,7 +13,7 @@ use crate::evaluate::Status;
 /// Version of the JSON report format.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
-struct FactValue<'a>(&'a Value);
+pub struct FactValue<'a>(pub &'a Value);
 
 impl Serialize for FactValue<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
