@@ -1000,17 +1000,13 @@ fn evaluate(
         );
         if measures && (t.measured_rto_seconds.is_some() || t.measured_rpo_seconds.is_some()) {
             let ev = &mut evidence[c];
-            if ev
-                .measured
-                .as_ref()
-                .is_none_or(|(when, _, _, _)| at > *when)
-            {
-                ev.measured = Some((
+            if ev.measured.as_ref().is_none_or(|m| at > m.at) {
+                ev.measured = Some(entities::Measurement {
                     at,
-                    t.measured_rto_seconds.map(|s| s as i64),
-                    t.measured_rpo_seconds.map(|s| s as i64),
-                    test_source(t),
-                ));
+                    rto: t.measured_rto_seconds.map(|s| s as i64),
+                    rpo: t.measured_rpo_seconds.map(|s| s as i64),
+                    source: test_source(t),
+                });
             }
             if t.outcome == Outcome::Success {
                 if let Some(rto) = t.measured_rto_seconds {
@@ -1200,8 +1196,8 @@ fn evaluate(
             spec,
             last_restore_seconds: ev.last_restore.as_ref().map(|(_, s, _)| *s),
             last_restore_source: ev.last_restore.map(|(_, _, src)| src),
-            tested_rto_seconds: ev.measured.as_ref().and_then(|(_, rto, _, _)| *rto),
-            tested_rpo_seconds: ev.measured.as_ref().and_then(|(_, _, rpo, _)| *rpo),
+            tested_rto_seconds: ev.measured.as_ref().and_then(|m| m.rto),
+            tested_rpo_seconds: ev.measured.as_ref().and_then(|m| m.rpo),
             rpo_now_seconds: exp.as_ref().map(|(a, _)| *a),
             rpo_now_resource: exp.map(|(_, id)| id.into()),
             notes,
