@@ -613,45 +613,58 @@ fn resolve_components(
     let mut specs: Vec<ComponentSpec> = Vec::new();
     let mut notes: Vec<Vec<String>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
+    // The first source to name a component wins; later ones fill targets it lacks, and where
+    // they disagree with it the report says so.
     let mut add =
         |spec: ComponentSpec, specs: &mut Vec<ComponentSpec>, notes: &mut Vec<Vec<String>>| {
-            if let Some(&i) = index.get(&spec.name) {
-                let have: &ComponentSpec = &specs[i];
-                if (spec.rto_seconds.is_some() && spec.rto_seconds != have.rto_seconds)
-                    || (spec.rpo_seconds.is_some() && spec.rpo_seconds != have.rpo_seconds)
-                {
-                    notes[i].push(format!(
-                        "{} says RTO {} and RPO {}; {} wins",
-                        spec.source.as_deref().unwrap_or("snapshot"),
-                        spec.rto_seconds
-                            .map_or("-".into(), |s| crate::duration::human(s as i64)),
-                        spec.rpo_seconds
-                            .map_or("-".into(), |s| crate::duration::human(s as i64)),
-                        have.source.as_deref().unwrap_or("config"),
-                    ));
-                }
+            let Some(&i) = index.get(&spec.name) else {
+                index.insert(spec.name.clone(), specs.len());
+                specs.push(spec);
+                notes.push(Vec::new());
                 return;
+            };
+            let have = &mut specs[i];
+            let from = spec.source.as_deref().unwrap_or("snapshot");
+            let differs = |a: Option<u64>, b: Option<u64>| a.is_some() && b.is_some() && a != b;
+            if differs(spec.rto_seconds, have.rto_seconds)
+                || differs(spec.rpo_seconds, have.rpo_seconds)
+            {
+                let h = |s: Option<u64>| s.map_or("-".into(), |s| crate::duration::human(s as i64));
+                notes[i].push(format!(
+                    "{from} says RTO {} and RPO {}; {} wins",
+                    h(spec.rto_seconds),
+                    h(spec.rpo_seconds),
+                    have.source.as_deref().unwrap_or("config"),
+                ));
             }
-            index.insert(spec.name.clone(), specs.len());
-            specs.push(spec);
-            notes.push(Vec::new());
+            let mut filled = false;
+            for (mine, theirs) in [
+                (&mut have.rto_seconds, spec.rto_seconds),
+                (&mut have.rpo_seconds, spec.rpo_seconds),
+                (&mut have.replica_rpo_seconds, spec.replica_rpo_seconds),
+            ] {
+                if mine.is_none() && theirs.is_some() {
+                    *mine = theirs;
+                    filled = true;
+                }
+            }
+            if filled {
+                have.source = Some(format!(
+                    "{} + {from}",
+                    have.source.as_deref().unwrap_or("config")
+                ));
+            }
         };
     for c in &config.components {
         add(c.spec.clone(), &mut specs, &mut notes);
     }
-    let default = config
+    let default_name = config
         .default_component
-        .clone()
-        .unwrap_or_else(config::builtin_default_component);
-    let default_name = default.name.clone();
-    if let Some(existing) = header.components.iter().find(|c| c.name == default_name) {
-        if config.default_component.is_none() {
-            let mut spec = existing.clone();
-            spec.source.get_or_insert_with(|| "snapshot".into());
-            add(spec, &mut specs, &mut notes);
-        }
+        .as_ref()
+        .map_or(config::DEFAULT_COMPONENT.to_string(), |d| d.name.clone());
+    if let Some(d) = &config.default_component {
+        add(d.clone(), &mut specs, &mut notes);
     }
-    add(default, &mut specs, &mut notes);
     for c in &header.components {
         let mut spec = c.clone();
         spec.source.get_or_insert_with(|| "snapshot".into());
@@ -675,6 +688,9 @@ fn resolve_components(
                 &mut notes,
             );
         }
+    }
+    if config.default_component.is_none() {
+        add(config::builtin_default_component(), &mut specs, &mut notes);
     }
     for t in &header.dr_tests {
         if let Some(name) = &t.component {
