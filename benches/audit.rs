@@ -42,7 +42,60 @@ fn main() {
         run(&path, n, &catalog, &config);
         let _ = std::fs::remove_file(&path);
     }
+    gate(&dir, &catalog);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The gate on a synthetic plan of 5,000 resource changes (`DRREADY_BENCH_PLAN` to change it).
+fn gate(dir: &Path, catalog: &Catalog) {
+    let n: usize = std::env::var("DRREADY_BENCH_PLAN")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5_000);
+    let path = dir.join("plan.json");
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+        drready::synth::write_plan(&mut w, n, 1).expect("write");
+        w.flush().expect("flush");
+    }
+    let config = Config::default();
+    let t = Instant::now();
+    let text = std::fs::read_to_string(&path).expect("read");
+    let as_of = chrono::Utc::now();
+    let planned = drready::plan::read(&text, &path, &config, as_of).expect("plan");
+    let resources = planned.snapshot.resources.len();
+    let setup = Setup {
+        as_of: Some(as_of),
+        plan: true,
+        ..Setup::new(catalog, &config)
+    };
+    let eval =
+        drready::evaluate::evaluate_snapshot(planned.snapshot, &path, &setup).expect("evaluate");
+    let outcome = drready::gate::judge_plan(
+        catalog,
+        &eval,
+        &[],
+        None,
+        drready::evaluate::catalog::Severity::High,
+    );
+    let mut sink = std::io::sink();
+    let empty = std::collections::BTreeMap::new();
+    let report = drready::report::gate::GateReport {
+        catalog,
+        outcome: &outcome,
+        plan: "plan.json",
+        format_version: "1.2",
+        terraform_version: "1.9.8",
+        actions: &empty,
+        unknown: "no_evidence",
+    };
+    drready::report::gate::render(drready::report::gate::GateFormat::Sarif, &report, &mut sink)
+        .expect("render");
+    println!(
+        "gate: {n} resource changes ({resources} judged resources, {} findings) read, judged and rendered as SARIF in {:.2?}",
+        outcome.findings.len(),
+        t.elapsed()
+    );
 }
 
 fn run(path: &Path, n: usize, catalog: &Catalog, config: &Config) {

@@ -35,3 +35,164 @@ pub fn exit_code(
     }
     EXIT_OK
 }
+
+/// A finding of the gate: a control that failed, lacked evidence, or was accepted.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Finding {
+    pub control: String,
+    pub title: String,
+    pub severity: Severity,
+    pub remediation: Option<String>,
+    /// The Terraform address.
+    pub resource: String,
+    pub name: String,
+    pub status: FindingStatus,
+    /// The facts that decided it, or the cause of missing evidence.
+    pub reason: String,
+    pub frameworks: std::collections::BTreeMap<crate::evaluate::catalog::Framework, Vec<String>>,
+    pub waiver: Option<crate::waivers::Waiver>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingStatus {
+    /// Fails, and counts against the gate at or above `--fail-on`.
+    Fail,
+    /// A waiver covered it, but it has expired: fails again.
+    WaiverExpired,
+    /// Neither pass nor fail: a value known only after apply, or a fact the plan lacks.
+    NoEvidence,
+    /// In the baseline: accepted as it was.
+    Baselined,
+    /// Covered by a current waiver.
+    Waived,
+}
+
+impl FindingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fail => "fail",
+            Self::WaiverExpired => "waiver expired",
+            Self::NoEvidence => "no evidence",
+            Self::Baselined => "baselined",
+            Self::Waived => "waived",
+        }
+    }
+
+    /// Whether it can fail the gate.
+    pub fn blocks(self) -> bool {
+        matches!(self, Self::Fail | Self::WaiverExpired)
+    }
+}
+
+/// The gate's judgement of a plan, computed once, here.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GateOutcome {
+    pub fail_on: Severity,
+    pub findings: Vec<Finding>,
+    pub passed: usize,
+    pub not_applicable: usize,
+    pub resources: usize,
+    /// Findings that fail the gate.
+    pub blocking: usize,
+    pub exit_code: i32,
+}
+
+/// Judge a plan's evaluation: waivers, then the baseline, then the threshold.
+pub fn judge_plan(
+    catalog: &Catalog,
+    eval: &Evaluation,
+    waivers: &[crate::waivers::Waiver],
+    baseline: Option<&crate::waivers::Baseline>,
+    fail_on: Severity,
+) -> GateOutcome {
+    let today = eval.as_of.date_naive();
+    let mut findings = Vec::new();
+    let (mut passed, mut not_applicable) = (0, 0);
+    for v in eval.verdicts() {
+        let status = match v.status {
+            Status::Pass => {
+                passed += 1;
+                continue;
+            }
+            Status::NotApplicable => {
+                not_applicable += 1;
+                continue;
+            }
+            Status::Fail => FindingStatus::Fail,
+            Status::NoEvidence => FindingStatus::NoEvidence,
+        };
+        let c = &catalog.controls[v.control as usize];
+        let r = &eval.resources[v.resource as usize];
+        let ids = [&*r.id, r.name()];
+        let waiver = waivers.iter().find(|w| w.matches(&c.id, &ids)).cloned();
+        let status = match (&waiver, status) {
+            (Some(w), FindingStatus::Fail) if w.expires < today => FindingStatus::WaiverExpired,
+            (Some(_), _) => FindingStatus::Waived,
+            (None, s) => s,
+        };
+        let status = match baseline {
+            Some(b)
+                if status == FindingStatus::Fail
+                    && b.findings.contains(&(c.id.clone(), r.id.to_string())) =>
+            {
+                FindingStatus::Baselined
+            }
+            _ => status,
+        };
+        findings.push(Finding {
+            control: c.id.clone(),
+            title: c.title.clone(),
+            severity: c.severity,
+            remediation: c.remediation.clone(),
+            resource: r.id.to_string(),
+            name: r.name().to_string(),
+            status,
+            reason: crate::report::reason_of(catalog, eval, &v),
+            frameworks: c.frameworks.clone(),
+            waiver,
+        });
+    }
+    findings.sort_by(|a, b| {
+        a.status
+            .cmp(&b.status)
+            .then(b.severity.cmp(&a.severity))
+            .then_with(|| a.control.cmp(&b.control))
+            .then_with(|| a.resource.cmp(&b.resource))
+    });
+    let blocking = findings
+        .iter()
+        .filter(|f| f.status.blocks() && f.severity >= fail_on)
+        .count();
+    GateOutcome {
+        fail_on,
+        passed,
+        not_applicable,
+        resources: eval.resources.len(),
+        blocking,
+        exit_code: if blocking > 0 { EXIT_FINDINGS } else { EXIT_OK },
+        findings,
+    }
+}
+
+impl GateOutcome {
+    /// The baseline that accepts every current failure.
+    pub fn baseline(&self) -> crate::waivers::Baseline {
+        crate::waivers::Baseline {
+            version: 1,
+            findings: self
+                .findings
+                .iter()
+                .filter(|f| {
+                    matches!(
+                        f.status,
+                        FindingStatus::Fail
+                            | FindingStatus::Baselined
+                            | FindingStatus::WaiverExpired
+                    )
+                })
+                .map(|f| (f.control.clone(), f.resource.clone()))
+                .collect(),
+        }
+    }
+}

@@ -13,10 +13,12 @@ pub mod evaluate;
 pub mod example;
 pub mod gate;
 pub mod load;
+pub mod plan;
 pub mod report;
 pub mod score;
 pub mod snapshot;
 pub mod synth;
+pub mod waivers;
 
 /// This build's version, as recorded in reports and snapshots.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -179,6 +179,8 @@ pub enum Resource {
     BackupVault(BackupVault),
     BackupProtectedResource(BackupProtectedResource),
     IamPrincipal(IamPrincipal),
+    /// A change a Terraform plan would make that is a finding in itself (deleting a DR resource).
+    PlanChange(PlanChange),
 }
 
 /// Declares a resource record with the fields every resource shares (id, name, account, region,
@@ -248,6 +250,7 @@ impl Resource {
             Self::BackupVault(r) => r,
             Self::BackupProtectedResource(r) => r,
             Self::IamPrincipal(r) => r,
+            Self::PlanChange(r) => r,
         }
     }
 
@@ -261,6 +264,7 @@ impl Resource {
             Self::BackupVault(_) => "backup_vault",
             Self::BackupProtectedResource(_) => "backup_protected_resource",
             Self::IamPrincipal(_) => "iam_principal",
+            Self::PlanChange(_) => "plan_change",
         }
     }
 }
@@ -470,6 +474,18 @@ resource_record! {
         /// Statements that allow a mutating action on the resource `*`.
         #[serde(default)]
         pub mutating_on_any_grants: Option<Vec<IamGrant>>,
+    }
+}
+
+resource_record! {
+    pub struct PlanChange {
+        /// The Terraform resource type, e.g. `aws_backup_vault`.
+        pub resource_type: String,
+        /// `delete` or `replace`.
+        pub action: String,
+        /// Whether the resource is one recovery depends on (replica, vault, vault lock, plan, backup bucket).
+        #[serde(default)]
+        pub dr_critical: bool,
     }
 }
 

@@ -221,3 +221,85 @@ pub fn write(out: &mut dyn Write, n: usize, seed: u64) -> std::io::Result<()> {
     }
     out.write_all(b"]}\n")
 }
+
+/// Write a synthetic Terraform plan (`terraform show -json`, format 1.2) of about `n` resource
+/// changes: databases, backup buckets with their split resources, backup plans and vaults.
+pub fn write_plan(out: &mut dyn Write, n: usize, seed: u64) -> std::io::Result<()> {
+    use serde_json::json;
+    let mut rng = Rng(seed.max(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut changes = Vec::with_capacity(n);
+    let mut config = Vec::with_capacity(n);
+    let mut i = 0;
+    while changes.len() < n {
+        let action = if rng.chance(70) { "create" } else { "update" };
+        let mut push = |address: String,
+                        ty: &str,
+                        after: serde_json::Value,
+                        refs: Option<String>| {
+            changes.push(json!({
+                "address": address, "mode": "managed", "type": ty, "name": address.rsplit('.').next().unwrap_or(""),
+                "change": { "actions": [action], "before": null, "after": after, "after_unknown": { "arn": true, "id": true } }
+            }));
+            let mut expressions = json!({});
+            if let Some(r) = refs {
+                expressions["bucket"] = json!({ "references": [format!("{r}.id"), r] });
+            }
+            config.push(json!({ "address": address, "mode": "managed", "type": ty, "name": "x", "provider_config_key": "aws", "expressions": expressions }));
+        };
+        match i % 4 {
+            0 => push(
+                format!("aws_db_instance.db_{i}"),
+                "aws_db_instance",
+                json!({ "identifier": format!("db-{i}"), "engine": "postgres", "backup_retention_period": rng.below(30),
+                        "multi_az": rng.chance(80), "storage_encrypted": rng.chance(90), "deletion_protection": rng.chance(70) }),
+                None,
+            ),
+            1 => {
+                let bucket = format!("aws_s3_bucket.backup_{i}");
+                push(
+                    bucket.clone(),
+                    "aws_s3_bucket",
+                    json!({ "bucket": format!("backup-{i}") }),
+                    None,
+                );
+                push(
+                    format!("aws_s3_bucket_versioning.backup_{i}"),
+                    "aws_s3_bucket_versioning",
+                    json!({ "bucket": null, "versioning_configuration": [{ "status": if rng.chance(85) { "Enabled" } else { "Suspended" } }] }),
+                    Some(bucket.clone()),
+                );
+                push(
+                    format!("aws_s3_bucket_lifecycle_configuration.backup_{i}"),
+                    "aws_s3_bucket_lifecycle_configuration",
+                    json!({ "bucket": null, "rule": [{ "id": "expire", "status": "Enabled", "expiration": [{ "days": 30 + rng.below(400) }] }] }),
+                    Some(bucket),
+                );
+            }
+            2 => push(
+                format!("aws_backup_plan.plan_{i}"),
+                "aws_backup_plan",
+                json!({ "name": format!("plan-{i}"), "rule": [{ "rule_name": "daily", "schedule": "cron(0 5 ? * * *)", "target_vault_name": "main",
+                        "lifecycle": [{ "delete_after": 7 + rng.below(60) }], "copy_action": [] }] }),
+                None,
+            ),
+            _ => push(
+                format!("aws_backup_vault.vault_{i}"),
+                "aws_backup_vault",
+                json!({ "name": format!("vault-{i}"), "kms_key_arn": if rng.chance(70) { "arn:aws:kms:us-east-1:1:key/k" } else { "" } }),
+                None,
+            ),
+        }
+        i += 1;
+    }
+    let plan = json!({
+        "format_version": "1.2",
+        "terraform_version": "1.9.8",
+        "resource_changes": changes,
+        "configuration": {
+            "provider_config": { "aws": { "name": "aws", "expressions": { "region": { "constant_value": "us-east-1" } } } },
+            "root_module": { "resources": config },
+        },
+    });
+    serde_json::to_writer(&mut *out, &plan).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
+}

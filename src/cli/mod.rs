@@ -43,11 +43,48 @@ pub enum Command {
     /// Print a JSON Schema
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Judge a Terraform plan (`terraform show -json`) before it is applied: a CI gate
+    Gate(GateArgs),
     /// Read DR documents
     #[command(subcommand)]
     Docs(DocsCommand),
     /// Write a synthetic snapshot of N resources (for benchmarks)
     Synth(SynthArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnknownAs {
+    /// Neither pass nor fail (the default)
+    NoEvidence,
+    Pass,
+    Fail,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The plan as JSON: `terraform show -json plan.out > plan.json`
+    #[arg(long, value_name = "FILE")]
+    pub plan: PathBuf,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    /// Exit 1 when a control of this severity or higher fails
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity, default_value = "high")]
+    pub fail_on: Severity,
+    /// What a value known only after apply counts as
+    #[arg(long, value_enum, default_value_t = UnknownAs::NoEvidence)]
+    pub unknown: UnknownAs,
+    /// Accepted findings: control, resource pattern, justification, owner, expiry (TOML)
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Fail only on findings that are not in this baseline
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the current failures as a baseline
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = report::gate::GateFormat::Table)]
+    pub format: report::gate::GateFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,6 +206,9 @@ pub struct SynthArgs {
     /// Seed of the generator
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Write a Terraform plan (for `drready gate`) instead of a snapshot
+    #[arg(long)]
+    pub plan: bool,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -207,6 +247,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
             Ok(gate::EXIT_OK)
         }
         Command::Docs(DocsCommand::Inspect(args)) => docs_inspect(args, out),
+        Command::Gate(args) => gate_plan(args, out),
         Command::Schema(which) => {
             let schema = match which {
                 SchemaCommand::Snapshot => crate::snapshot::json_schema(),
@@ -221,8 +262,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
             let file = std::fs::File::create(&args.out)
                 .map_err(|e| Error::io(format!("creating `{}`", args.out.display()), e))?;
             let mut w = std::io::BufWriter::new(file);
-            crate::synth::write(&mut w, args.resources, args.seed)
-                .map_err(|e| Error::io(format!("writing `{}`", args.out.display()), e))?;
+            let written = if args.plan {
+                crate::synth::write_plan(&mut w, args.resources, args.seed)
+            } else {
+                crate::synth::write(&mut w, args.resources, args.seed)
+            };
+            written.map_err(|e| Error::io(format!("writing `{}`", args.out.display()), e))?;
             w.flush()
                 .map_err(|e| Error::io(format!("writing `{}`", args.out.display()), e))?;
             Ok(gate::EXIT_OK)
@@ -318,6 +363,55 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
     };
     report::render(args.format, &report, out).map_err(|e| Error::io("writing the report", e))?;
     Ok(gate::exit_code(&catalog, &eval, args.fail_on, args.strict))
+}
+
+fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let catalog = Catalog::load(args.judge.policies.as_deref())?;
+    let config = load_config(args.judge.config.as_deref())?;
+    let text = std::fs::read_to_string(&args.plan).map_err(|e| InputError::io(&args.plan, &e))?;
+    let as_of = args.judge.as_of.unwrap_or_else(Utc::now);
+    let planned = crate::plan::read(&text, &args.plan, &config, as_of)?;
+    let waivers = match &args.waivers {
+        Some(p) => crate::waivers::load(p, &catalog)?,
+        None => Vec::new(),
+    };
+    let baseline = match &args.baseline {
+        Some(p) => Some(crate::waivers::Baseline::load(p)?),
+        None => None,
+    };
+    let unknown = match args.unknown {
+        UnknownAs::NoEvidence => None,
+        UnknownAs::Pass => Some(evaluate::Status::Pass),
+        UnknownAs::Fail => Some(evaluate::Status::Fail),
+    };
+    let setup = Setup {
+        as_of: Some(as_of),
+        plan: true,
+        unknown,
+        ..Setup::new(&catalog, &config)
+    };
+    let eval = evaluate::evaluate_snapshot(planned.snapshot, &args.plan, &setup)?;
+    let outcome = gate::judge_plan(&catalog, &eval, &waivers, baseline.as_ref(), args.fail_on);
+    if let Some(p) = &args.write_baseline {
+        outcome.baseline().write(p)?;
+    }
+    let plan_name = args.plan.display().to_string();
+    let report = report::gate::GateReport {
+        catalog: &catalog,
+        outcome: &outcome,
+        plan: &plan_name,
+        format_version: &planned.format_version,
+        terraform_version: &planned.terraform_version,
+        actions: &planned.actions,
+        unknown: match args.unknown {
+            UnknownAs::NoEvidence => "no_evidence",
+            UnknownAs::Pass => "pass",
+            UnknownAs::Fail => "fail",
+        },
+    };
+    report::gate::render(args.format, &report, out)
+        .map_err(|e| Error::io("writing the report", e))?;
+    Ok(outcome.exit_code)
 }
 
 /// What the config's `[docs]` and `[dr_tests]` name, read.

@@ -41,6 +41,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "process.cedar",
         include_str!("../../policies/process.cedar"),
     ),
+    ("plan.cedar", include_str!("../../policies/plan.cedar")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -224,11 +224,19 @@ pub fn resource_facts(r: &Resource, component: u32, cx: &ResourceContext<'_>) ->
                 b.lifecycle_expiry_days,
                 |d| Value::Long(d.into()),
             );
+            // A bucket that itself sits in the DR region is the copy there.
+            let in_dr = cx.dr_region == Some(rec.region());
             push(
                 &mut a,
                 "replication_regions",
                 b.replication_regions.as_ref(),
-                |r| Value::set(r.iter().map(String::as_str)),
+                |r| {
+                    Value::set(
+                        r.iter()
+                            .map(String::as_str)
+                            .chain(in_dr.then_some(rec.region())),
+                    )
+                },
             );
             push(
                 &mut a,
@@ -358,6 +366,12 @@ pub fn resource_facts(r: &Resource, component: u32, cx: &ResourceContext<'_>) ->
                 |g| Value::Bool(!g.is_empty()),
             );
             "IamPrincipal"
+        }
+        Resource::PlanChange(p) => {
+            a.push(("resource_type", Value::str(p.resource_type.as_str())));
+            a.push(("action", Value::str(p.action.as_str())));
+            a.push(("dr_critical", Value::Bool(p.dr_critical)));
+            "PlanChange"
         }
     };
     Facts {
@@ -673,6 +687,7 @@ pub const ENTITY_TYPES: &[&str] = &[
     "Document",
     "DrTest",
     "Program",
+    "PlanChange",
 ];
 
 /// Turns facts into Cedar values and entities, with the type names parsed once.

@@ -196,6 +196,8 @@ struct PreparedControl {
     absence_fails: HashSet<String>,
     /// Facts quoted but not required (`@show`).
     shown: HashSet<String>,
+    /// In a plan: the control needs live evidence (an age, a measurement) and does not apply.
+    live_only: bool,
 }
 
 /// Which gaps concern which entities.
@@ -230,6 +232,7 @@ fn kind_entity_type(kind: &str) -> &'static str {
         "backup_vault" => "BackupVault",
         "backup_protected_resource" => "BackupProtectedResource",
         "iam_principal" => "IamPrincipal",
+        "plan_change" => "PlanChange",
         _ => "",
     }
 }
@@ -300,6 +303,9 @@ fn test_source(t: &crate::snapshot::DrTest) -> String {
 }
 
 pub fn gap_cause(g: &Gap) -> String {
+    if g.error_code.as_deref() == Some(crate::plan::KNOWN_AFTER_APPLY) {
+        return g.message.clone();
+    }
     let mut s = format!("{}:{} failed", g.source, g.operation);
     if let Some(code) = &g.error_code {
         s.push_str(&format!(" ({code})"));
@@ -331,17 +337,19 @@ struct Judge<'a> {
     gap_index: GapIndex,
     /// The snapshot file, for messages.
     origin: std::path::PathBuf,
+    unknown: Option<Status>,
 }
 
 impl<'a> Judge<'a> {
     fn new(
-        catalog: &'a Catalog,
+        setup: &Setup<'a>,
         components: &[ComponentSpec],
         params: entities::Attrs,
         now: DateTime<Utc>,
         gaps: &'a [Gap],
         origin: &Path,
     ) -> Result<Self, Error> {
+        let (catalog, plan, unknown) = (setup.catalog, setup.plan, setup.unknown);
         let builder = CedarBuilder::new(components).map_err(Error::Other)?;
         let mut controls: HashMap<&'static str, Vec<PreparedControl>> = HashMap::new();
         for (i, c) in catalog.controls.iter().enumerate() {
@@ -365,6 +373,7 @@ impl<'a> Judge<'a> {
                     facts: c.facts.iter().map(|f| FactPath::parse(f)).collect(),
                     absence_fails: c.absence_fails.iter().cloned().collect(),
                     shown: c.shown.iter().cloned().collect(),
+                    live_only: plan && !crate::plan::answerable(ty, &c.facts),
                 });
             }
         }
@@ -407,6 +416,7 @@ impl<'a> Judge<'a> {
             gaps,
             gap_index: GapIndex::new(gaps),
             origin: origin.to_path_buf(),
+            unknown,
         })
     }
 
@@ -517,6 +527,15 @@ impl<'a> Judge<'a> {
             errors.insert(pe.policy_id().as_ref(), pe.inner().to_string());
         }
         for c in prepared {
+            if c.live_only {
+                out.push(
+                    c.index,
+                    Status::NotApplicable,
+                    Some("needs live evidence: not judged in a plan"),
+                    &[],
+                );
+                continue;
+            }
             if let Some(applies) = &c.applies_id {
                 // An @applies policy that errs counts as applying: fail closed.
                 if !reason.contains(applies.as_str()) && !errors.contains_key(applies.as_str()) {
@@ -564,7 +583,18 @@ impl<'a> Judge<'a> {
                     Some(format!("policy evaluation error: {msg}")),
                 )
             } else if let Some(g) = self.gap_index.covering(self.gaps, info, &read_attrs) {
-                (Status::NoEvidence, Some(gap_cause(g)))
+                let after_apply = g.error_code.as_deref() == Some(crate::plan::KNOWN_AFTER_APPLY);
+                match self.unknown {
+                    Some(status) if after_apply => (
+                        status,
+                        Some(format!(
+                            "{} (counted as {} by --unknown)",
+                            gap_cause(g),
+                            status.as_str()
+                        )),
+                    ),
+                    _ => (Status::NoEvidence, Some(gap_cause(g))),
+                }
             } else if !missing.is_empty() {
                 (
                     Status::NoEvidence,
@@ -759,6 +789,10 @@ pub struct Setup<'a> {
     pub documents: &'a [crate::snapshot::Document],
     pub dr_tests: &'a [crate::snapshot::DrTest],
     pub gaps: &'a [Gap],
+    /// Judging a Terraform plan: only its resources, and only controls a plan can answer.
+    pub plan: bool,
+    /// In a plan, what a value known only after apply counts as (no evidence when `None`).
+    pub unknown: Option<Status>,
 }
 
 impl<'a> Setup<'a> {
@@ -771,6 +805,8 @@ impl<'a> Setup<'a> {
             documents: &[],
             dr_tests: &[],
             gaps: &[],
+            plan: false,
+            unknown: None,
         }
     }
 }
@@ -821,7 +857,7 @@ fn evaluate(
         .clone()
         .or_else(|| header.scope.dr_region.clone());
     let params = entities::params_facts(&config.params, dr_region.as_deref());
-    let judge = Judge::new(catalog, &specs, params, as_of, &header.gaps, origin)?;
+    let judge = Judge::new(setup, &specs, params, as_of, &header.gaps, origin)?;
     let name_index: HashMap<&str, u32> = specs
         .iter()
         .enumerate()
@@ -1181,6 +1217,11 @@ fn evaluate(
         placeholders.push((i, gap_cause(g)));
     }
 
+    if setup.plan {
+        // A plan has no documents, tests or account-wide facts: judge only what it changes.
+        late.clear();
+        placeholders.clear();
+    }
     let base = resources.len() as u32;
     let late_refs: Vec<(u32, &ResourceInfo, &Facts)> = late
         .iter()

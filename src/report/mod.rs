@@ -4,6 +4,7 @@
 //! components, findings grouped by control, no-evidence items) that the table and Markdown share.
 //! Everything is sorted here, so every output is deterministic.
 
+pub mod gate;
 pub mod json;
 pub mod markdown;
 pub mod table;
@@ -143,13 +144,17 @@ pub fn show_value(v: &Value, now: i64) -> String {
 
 /// The facts of a verdict as one line: `backup_retention_days = 3; rds_min_retention_days (param) = 7`.
 pub fn reason(report: &Report<'_>, v: &Verdict) -> String {
+    reason_of(report.catalog, report.eval, v)
+}
+
+/// The facts of a verdict as one line (or its cause, when it has one).
+pub fn reason_of(catalog: &Catalog, eval: &Evaluation, v: &Verdict) -> String {
     if let Some(cause) = &v.cause {
         return cause.to_string();
     }
-    let now = report.eval.as_of.timestamp();
-    let mut facts: Vec<(&str, Option<&Value>)> = report
-        .eval
-        .facts(report.catalog, v)
+    let now = eval.as_of.timestamp();
+    let mut facts: Vec<(&str, Option<&Value>)> = eval
+        .facts(catalog, v)
         .filter(|(path, _)| *path != "context.now")
         .collect();
     // The resource's own facts first, then the component's targets, then parameters.
