@@ -101,7 +101,7 @@ fn gate(dir: &Path, catalog: &Catalog) {
 fn run(path: &Path, n: usize, catalog: &Catalog, config: &Config) {
     let t = Instant::now();
     let mut count = 0usize;
-    drready::load::read_header(path).expect("header");
+    drready::load::read_header_before_resources(path).expect("header");
     drready::load::stream_resources(path, 512, &mut |b| {
         count += b.len();
         Ok(())

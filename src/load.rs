@@ -73,6 +73,57 @@ pub fn read_header(path: &Path) -> Result<SnapshotHeader, InputError> {
     Ok(doc.split().0)
 }
 
+/// The top-level keys of a snapshot other than `resources`.
+const HEADER_KEYS: &[&str] = &[
+    "schema_version",
+    "collected_at",
+    "tool_version",
+    "scope",
+    "components",
+    "documents",
+    "dr_tests",
+    "gaps",
+    "program",
+    "alarms",
+];
+
+const STOP: &str = "drready: header read";
+
+/// Read the header from the keys before `resources`, without reading the resources: cheap when, as
+/// drready and its generator write them, `resources` comes last. `None` when that does not give a
+/// whole header (a required key comes after `resources`, or the file is malformed); use
+/// `read_header` then, which reads it all and reports errors.
+pub fn read_header_before_resources(path: &Path) -> Result<Option<SnapshotHeader>, InputError> {
+    struct Keys<'a>(&'a mut serde_json::Map<String, serde_json::Value>);
+    impl<'de> Visitor<'de> for Keys<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a snapshot object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "resources" {
+                    // Stop here: the caller knows this error for what it is.
+                    return Err(serde::de::Error::custom(STOP));
+                }
+                let value: serde_json::Value = map.next_value()?;
+                self.0.insert(key, value);
+            }
+            Ok(())
+        }
+    }
+    let mut keys = serde_json::Map::new();
+    let mut de = open(path)?;
+    match serde::Deserializer::deserialize_map(&mut de, Keys(&mut keys)) {
+        Err(e) if e.to_string().starts_with(STOP) => {}
+        _ => return Ok(None),
+    }
+    match serde_json::from_value::<Snapshot<IgnoredAny>>(serde_json::Value::Object(keys)) {
+        Ok(doc) if doc.schema_version == SCHEMA_VERSION => Ok(Some(doc.split().0)),
+        _ => Ok(None),
+    }
+}
+
 /// Read a whole snapshot into memory (for small files and tests).
 pub fn read_snapshot(path: &Path) -> Result<Snapshot, InputError> {
     let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
@@ -106,15 +157,17 @@ pub fn parse_snapshot(text: &str, path: &Path) -> Result<Snapshot, InputError> {
 }
 
 /// Stream the resources of a snapshot file to `sink` in batches of `batch` records, in file order.
-/// The sink returns `Err(message)` to stop early.
+/// The sink returns `Err(message)` to stop early. Returns whether a header key came after
+/// `resources` (so that a header read by `read_header_before_resources` missed it).
 pub fn stream_resources(
     path: &Path,
     batch: usize,
     sink: &mut dyn FnMut(Vec<Resource>) -> Result<(), String>,
-) -> Result<(), InputError> {
+) -> Result<bool, InputError> {
     struct Top<'a> {
         batch: usize,
         sink: &'a mut dyn FnMut(Vec<Resource>) -> Result<(), String>,
+        late: &'a mut bool,
     }
     impl<'de> Visitor<'de> for Top<'_> {
         type Value = ();
@@ -122,15 +175,20 @@ pub fn stream_resources(
             f.write_str("a snapshot object")
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let Top { batch, sink } = self;
+            let Top { batch, sink, late } = self;
+            let mut seen_resources = false;
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                 if key == "resources" {
+                    seen_resources = true;
                     map.next_value_seed(Resources {
                         batch,
                         sink: &mut *sink,
                     })?;
-                } else {
+                } else if HEADER_KEYS.contains(&key.as_ref()) {
+                    *late |= seen_resources;
                     map.next_value::<IgnoredAny>()?;
+                } else {
+                    return Err(serde::de::Error::unknown_field(&key, HEADER_KEYS));
                 }
             }
             Ok(())
@@ -166,8 +224,17 @@ pub fn stream_resources(
             Ok(())
         }
     }
+    let mut late = false;
     let mut de = open(path)?;
-    serde::Deserializer::deserialize_map(&mut de, Top { batch, sink })
-        .and_then(|()| de.end())
-        .map_err(|e| json_error(path, &e))
+    serde::Deserializer::deserialize_map(
+        &mut de,
+        Top {
+            batch,
+            sink,
+            late: &mut late,
+        },
+    )
+    .and_then(|()| de.end())
+    .map_err(|e| json_error(path, &e))?;
+    Ok(late)
 }

@@ -517,3 +517,46 @@ fn the_shipped_policy_folder_validates() {
         .code(0)
         .stdout(predicate::str::contains("46 control(s) valid"));
 }
+
+#[test]
+fn header_keys_after_the_resources_are_still_read() {
+    let dir = TempDir::new().unwrap();
+    // drready writes `resources` last and reads in one pass; a snapshot written otherwise is read
+    // in two, with the same result.
+    let p = write(
+        dir.path(),
+        "late.json",
+        r#"{"schema_version": 1, "collected_at": "2026-11-25T00:00:00Z",
+            "resources": [{"type": "rds_instance", "id": "db-1", "component": "orders", "multi_az": false}],
+            "components": [{"name": "orders", "rto_seconds": 900, "rpo_seconds": 300, "multi_az": false}]}"#,
+    );
+    let out = drready()
+        .args(["audit", "--snapshot", &p, "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let multi_az = report["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["control"] == "rds-multi-az")
+        .unwrap();
+    assert_eq!(multi_az["component"], "orders");
+    assert_eq!(
+        multi_az["status"], "not_applicable",
+        "the late component does not require Multi-AZ"
+    );
+    let p = write(
+        dir.path(),
+        "extra.json",
+        r#"{"schema_version": 1, "collected_at": "2026-11-25T00:00:00Z", "resources": [], "extra": 1}"#,
+    );
+    drready()
+        .args(["audit", "--snapshot", &p])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown field `extra`"));
+}

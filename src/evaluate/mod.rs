@@ -193,9 +193,12 @@ struct PreparedControl {
     /// Resource attributes the `@applies` policy reads.
     applies_attrs: Vec<String>,
     facts: Vec<FactPath>,
-    absence_fails: HashSet<String>,
-    /// Facts quoted but not required (`@show`).
-    shown: HashSet<String>,
+    /// Per fact: whether it decides the verdict (false for `@show` facts, which are only quoted).
+    decides: Vec<bool>,
+    /// Per fact: whether its absence is a finding rather than missing evidence (`@absence_fails`).
+    absence_fails: Vec<bool>,
+    /// The resource attributes that decide the verdict, for matching gaps.
+    read_attrs: Vec<String>,
     /// In a plan: the control needs live evidence (an age, a measurement) and does not apply.
     live_only: bool,
 }
@@ -259,11 +262,10 @@ impl GapIndex {
         &self,
         gaps: &'g [Gap],
         info: &ResourceInfo,
-        attrs: &[&str],
+        attrs: &[String],
     ) -> Option<&'g Gap> {
-        let touches = |g: &Gap| {
-            g.attributes.is_empty() || g.attributes.iter().any(|a| attrs.contains(&a.as_str()))
-        };
+        let touches =
+            |g: &Gap| g.attributes.is_empty() || g.attributes.iter().any(|a| attrs.contains(a));
         if let Some(ids) = self.by_resource.get(&*info.id) {
             if let Some(g) = ids.iter().map(|&i| &gaps[i]).find(|g| touches(g)) {
                 return Some(g);
@@ -371,8 +373,25 @@ impl<'a> Judge<'a> {
                         })
                         .collect(),
                     facts: c.facts.iter().map(|f| FactPath::parse(f)).collect(),
-                    absence_fails: c.absence_fails.iter().cloned().collect(),
-                    shown: c.shown.iter().cloned().collect(),
+                    decides: c.facts.iter().map(|f| !c.shown.contains(f)).collect(),
+                    absence_fails: c
+                        .facts
+                        .iter()
+                        .map(|f| {
+                            f.strip_prefix("resource.")
+                                .is_some_and(|a| c.absence_fails.iter().any(|x| x == a))
+                        })
+                        .collect(),
+                    read_attrs: c
+                        .facts
+                        .iter()
+                        .filter(|f| !c.shown.contains(f))
+                        .filter_map(|f| {
+                            f.strip_prefix("resource.")
+                                .filter(|a| !a.contains('.'))
+                                .map(str::to_string)
+                        })
+                        .collect(),
                     live_only: plan && !crate::plan::answerable(ty, &c.facts),
                 });
             }
@@ -540,11 +559,10 @@ impl<'a> Judge<'a> {
                 // An @applies policy that errs counts as applying: fail closed.
                 if !reason.contains(applies.as_str()) && !errors.contains_key(applies.as_str()) {
                     // Whether it applies rests on facts a gap left unknown: no evidence either way.
-                    let attrs: Vec<&str> = c.applies_attrs.iter().map(String::as_str).collect();
-                    let gap = if attrs.is_empty() {
+                    let gap = if c.applies_attrs.is_empty() {
                         None
                     } else {
-                        self.gap_index.covering(self.gaps, info, &attrs)
+                        self.gap_index.covering(self.gaps, info, &c.applies_attrs)
                     };
                     let status = if gap.is_some() {
                         Status::NoEvidence
@@ -561,20 +579,9 @@ impl<'a> Judge<'a> {
                 .map(|p| self.value(p, facts, component))
                 .collect();
             let mut missing = Vec::new();
-            let mut read_attrs = Vec::new();
-            for (p, v) in c.facts.iter().zip(values.iter()) {
-                if matches!(p, FactPath::Resource(a) if c.shown.contains(&format!("resource.{a}")))
-                {
-                    continue;
-                }
-                if let FactPath::Resource(a) = p {
-                    read_attrs.push(a.as_str());
-                }
-                if v.is_none() {
-                    let exempt = matches!(p, FactPath::Resource(a) if c.absence_fails.contains(a));
-                    if !exempt {
-                        missing.push(fact_name(p));
-                    }
+            for (k, (p, v)) in c.facts.iter().zip(values.iter()).enumerate() {
+                if v.is_none() && c.decides[k] && !c.absence_fails[k] {
+                    missing.push(fact_name(p));
                 }
             }
             let (status, cause) = if let Some(msg) = errors.get(c.id.as_str()) {
@@ -582,7 +589,7 @@ impl<'a> Judge<'a> {
                     Status::NoEvidence,
                     Some(format!("policy evaluation error: {msg}")),
                 )
-            } else if let Some(g) = self.gap_index.covering(self.gaps, info, &read_attrs) {
+            } else if let Some(g) = self.gap_index.covering(self.gaps, info, &c.read_attrs) {
                 let after_apply = g.error_code.as_deref() == Some(crate::plan::KNOWN_AFTER_APPLY);
                 match self.unknown {
                     Some(status) if after_apply => (
@@ -811,11 +818,23 @@ impl<'a> Setup<'a> {
     }
 }
 
-/// Evaluate a snapshot file, streaming its resources.
+/// Evaluate a snapshot file, streaming its resources. The header is read from the keys before
+/// `resources` (one pass over the file) and, should a header key follow `resources`, from the whole
+/// file, and the evaluation is run again (two passes).
 pub fn evaluate_path(path: &Path, setup: &Setup<'_>) -> Result<Evaluation, Error> {
+    if let Some(header) = crate::load::read_header_before_resources(path)? {
+        let mut late = false;
+        let eval = evaluate(header, setup, path, |sink| {
+            late = crate::load::stream_resources(path, BATCH, sink)?;
+            Ok(())
+        })?;
+        if !late {
+            return Ok(eval);
+        }
+    }
     let header = crate::load::read_header(path)?;
     evaluate(header, setup, path, |sink| {
-        crate::load::stream_resources(path, BATCH, sink)
+        crate::load::stream_resources(path, BATCH, sink).map(|_| ())
     })
 }
 
