@@ -312,6 +312,23 @@ pub fn schedule_interval(expr: &str) -> Option<u64> {
     Some(86_400 / per_day.max(1))
 }
 
+/// The expiration days of the enabled lifecycle rules.
+fn expiry_days(rules: Option<&J>, enabled: impl Fn(&J) -> bool) -> Vec<u32> {
+    rules
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|r| enabled(r))
+        .filter_map(|r| {
+            first(r.get("expiration"))
+                .and_then(|e| e.get("days"))
+                .and_then(J::as_u64)
+        })
+        .filter(|d| *d > 0)
+        .filter_map(|d| u32::try_from(d).ok())
+        .collect()
+}
+
 fn days_of(retention: &J) -> Option<u32> {
     let days = retention.get("days").and_then(J::as_u64).unwrap_or(0);
     let years = retention.get("years").and_then(J::as_u64).unwrap_or(0);
@@ -696,35 +713,14 @@ pub fn read(
                         .to_string(),
                 );
                 b.object_lock_days = Some(lock.as_ref().and_then(days_of).unwrap_or(0));
-                let expiry: Vec<u32> = match part("lifecycle_configuration") {
-                    Some(p) => p
-                        .get("rule")
-                        .and_then(J::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter(|r| r.get("status").and_then(J::as_str) == Some("Enabled"))
-                        .filter_map(|r| {
-                            first(r.get("expiration"))
-                                .and_then(|e| e.get("days"))
-                                .and_then(J::as_u64)
-                        })
-                        .filter(|d| *d > 0)
-                        .filter_map(|d| u32::try_from(d).ok())
-                        .collect(),
-                    None => c
-                        .get("lifecycle_rule")
-                        .and_then(J::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter(|r| r.get("enabled").and_then(J::as_bool) == Some(true))
-                        .filter_map(|r| {
-                            first(r.get("expiration"))
-                                .and_then(|e| e.get("days"))
-                                .and_then(J::as_u64)
-                        })
-                        .filter(|d| *d > 0)
-                        .filter_map(|d| u32::try_from(d).ok())
-                        .collect(),
+                // The split resource's rules say `status = "Enabled"`, inline rules `enabled = true`.
+                let expiry = match part("lifecycle_configuration") {
+                    Some(p) => expiry_days(p.get("rule"), |r| {
+                        r.get("status").and_then(J::as_str) == Some("Enabled")
+                    }),
+                    None => expiry_days(c.get("lifecycle_rule"), |r| {
+                        r.get("enabled").and_then(J::as_bool) == Some(true)
+                    }),
                 };
                 b.lifecycle_expiry_days = Some(expiry.into_iter().min().unwrap_or(0));
                 let replication = part("replication_configuration")

@@ -8,15 +8,11 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+mod common;
+
+use common::drready;
 use predicates::prelude::*;
 use tempfile::TempDir;
-
-fn drready() -> Command {
-    let mut c = Command::cargo_bin("drready").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);

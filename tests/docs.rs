@@ -8,16 +8,12 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+mod common;
+
+use common::drready;
 use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
-
-fn drready() -> Command {
-    let mut c = Command::cargo_bin("drready").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/docs/llm-marketplace-dr-README.md")

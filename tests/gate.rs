@@ -8,24 +8,14 @@
     reason = "a test should fail loudly on the first surprise"
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
+mod common;
+
+use common::{drready, fixture};
 use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
-
-fn drready() -> Command {
-    let mut c = Command::cargo_bin("drready").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn fixture(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(path)
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
