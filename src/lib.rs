@@ -10,6 +10,7 @@ pub mod config;
 pub mod duration;
 pub mod error;
 pub mod evaluate;
+pub mod evidence;
 pub mod example;
 pub mod gate;
 pub mod load;

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::error::{Error, InputError};
 use crate::evaluate::catalog::{Catalog, Severity};
 use crate::evaluate::{self, Setup};
+use crate::evidence;
 use crate::gate;
 use crate::report::{self, Format, Report, Settings};
 use crate::score;
@@ -48,6 +49,9 @@ pub enum Command {
     /// Read DR documents
     #[command(subcommand)]
     Docs(DocsCommand),
+    /// Evidence bundles: verify one, make a signing key
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Write a synthetic snapshot of N resources (for benchmarks)
     Synth(SynthArgs),
 }
@@ -85,6 +89,25 @@ pub struct GateArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = report::gate::GateFormat::Table)]
     pub format: report::gate::GateFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Check a bundle (folder or `.tar.gz`): hashes, signature, and a re-evaluation of its inputs.
+    /// Exit 0 intact, 1 at the first mismatch, 2 when it cannot be read
+    Verify {
+        /// The bundle folder or archive
+        path: PathBuf,
+        /// Check the signature with this public key (from `drready evidence keygen`)
+        #[arg(long, value_name = "FILE")]
+        public_key: Option<PathBuf>,
+    },
+    /// Make an Ed25519 key pair: `PREFIX.key` (secret) and `PREFIX.pub`
+    Keygen {
+        /// Path prefix of the two files
+        #[arg(long, value_name = "PREFIX")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,6 +201,30 @@ pub struct AuditArgs {
     /// Worker threads for evaluation (0: one per core)
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
+}
+
+/// Where and how an audit keeps its evidence bundle.
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    /// Where evidence bundles are written (as `DIR/<scope>/<UTC time>/`)
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "evidence",
+        env = "DRREADY_EVIDENCE_DIR"
+    )]
+    pub evidence_dir: PathBuf,
+    /// Write no evidence bundle
+    #[arg(long, env = "DRREADY_NO_EVIDENCE", hide_env_values = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_evidence: bool,
+    /// Sign the bundle's manifest with this Ed25519 key (from `drready evidence keygen`)
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
+    /// Also write the bundle as a `.tar.gz` beside it
+    #[arg(long)]
+    pub archive: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -248,6 +295,33 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
         }
         Command::Docs(DocsCommand::Inspect(args)) => docs_inspect(args, out),
         Command::Gate(args) => gate_plan(args, out),
+        Command::Evidence(EvidenceCommand::Verify { path, public_key }) => {
+            verify_bundle(&path, public_key.as_deref(), out)
+        }
+        Command::Evidence(EvidenceCommand::Keygen { out: prefix }) => {
+            let (secret, public) = crate::evidence::keygen()?;
+            let key = prefix.with_extension("key");
+            let publ = prefix.with_extension("pub");
+            for p in [&key, &publ] {
+                if p.exists() {
+                    return Err(Error::Other(format!(
+                        "`{}` exists; drready does not overwrite keys",
+                        p.display()
+                    )));
+                }
+            }
+            write_private(&key, &format!("{secret}\n"))?;
+            std::fs::write(&publ, format!("{public}\n"))
+                .map_err(|e| Error::io(format!("writing `{}`", publ.display()), e))?;
+            writeln!(
+                out,
+                "secret key: {}\npublic key: {}",
+                key.display(),
+                publ.display()
+            )
+            .map_err(|e| Error::io("writing output", e))?;
+            Ok(gate::EXIT_OK)
+        }
         Command::Schema(which) => {
             let schema = match which {
                 SchemaCommand::Snapshot => crate::snapshot::json_schema(),
@@ -362,7 +436,264 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
         color,
     };
     report::render(args.format, &report, out).map_err(|e| Error::io("writing the report", e))?;
+    if !args.evidence.no_evidence {
+        let config_text = match (&args.judge.config, args.example) {
+            (Some(p), _) => std::fs::read(p).map_err(|e| InputError::io(p, &e))?,
+            (None, true) => crate::example::CONFIG.as_bytes().to_vec(),
+            (None, false) => Vec::new(),
+        };
+        let snapshot = match &args.snapshot {
+            Some(p) => evidence::Content::File(p.clone()),
+            None => evidence::Content::Bytes(crate::example::SNAPSHOT.as_bytes().to_vec()),
+        };
+        let bundle = write_bundle(&report, snapshot, config_text, &collected, &args.evidence)?;
+        eprintln!("evidence: {}", bundle.display());
+    }
     Ok(gate::exit_code(&catalog, &eval, args.fail_on, args.strict))
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), Error> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options
+        .open(path)
+        .map_err(|e| Error::io(format!("creating `{}`", path.display()), e))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))
+}
+
+fn render_to_vec(format: Format, report: &Report<'_>) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    report::render(format, report, &mut buf).map_err(|e| Error::io("rendering the report", e))?;
+    Ok(buf)
+}
+
+/// The bundle's reports, rendered the same way at audit and at verification.
+fn bundle_reports(report: &Report<'_>) -> Result<Vec<(String, evidence::Content)>, Error> {
+    let plain = Report {
+        color: false,
+        max_rows: 20,
+        template: None,
+        ..*report
+    };
+    let scorecard =
+        serde_json::to_vec_pretty(report.scorecard).map_err(|e| Error::Other(e.to_string()))?;
+    Ok(vec![
+        (
+            "verdicts.json".into(),
+            evidence::Content::Bytes(render_to_vec(Format::Json, &plain)?),
+        ),
+        ("scorecard.json".into(), evidence::Content::Bytes(scorecard)),
+        (
+            "report.txt".into(),
+            evidence::Content::Bytes(render_to_vec(Format::Table, &plain)?),
+        ),
+        (
+            "report.md".into(),
+            evidence::Content::Bytes(render_to_vec(Format::Markdown, &plain)?),
+        ),
+    ])
+}
+
+fn write_bundle(
+    report: &Report<'_>,
+    snapshot: evidence::Content,
+    config_text: Vec<u8>,
+    collected: &Collected,
+    args: &EvidenceArgs,
+) -> Result<PathBuf, Error> {
+    let key = match &args.sign_key {
+        Some(p) => Some(evidence::signing_key(p)?),
+        None => None,
+    };
+    let mut files = vec![
+        ("inputs/snapshot.json".to_string(), snapshot),
+        (
+            "inputs/config.toml".to_string(),
+            evidence::Content::Bytes(config_text),
+        ),
+    ];
+    let inputs = evidence::Collected {
+        documents: collected.documents.clone(),
+        dr_tests: collected.dr_tests.clone(),
+        gaps: collected.gaps.clone(),
+    };
+    let inputs = serde_json::to_vec_pretty(&inputs).map_err(|e| Error::Other(e.to_string()))?;
+    files.push((
+        "inputs/collected.json".into(),
+        evidence::Content::Bytes(inputs),
+    ));
+    for (name, text) in &report.catalog.files {
+        files.push((
+            format!("policies/{name}"),
+            evidence::Content::Bytes(text.clone().into_bytes()),
+        ));
+    }
+    files.extend(bundle_reports(report)?);
+    let eval = report.eval;
+    let scope = if eval.scope.accounts.is_empty() {
+        "local".to_string()
+    } else {
+        eval.scope.accounts.join("+")
+    };
+    let now = Utc::now();
+    let manifest = evidence::Manifest {
+        bundle_version: evidence::BUNDLE_VERSION,
+        tool: "drready".into(),
+        tool_version: crate::VERSION.into(),
+        created_at: now,
+        collected_at: eval.collected_at,
+        evaluated_at: eval.as_of,
+        scope: eval.scope.clone(),
+        policy_set_sha256: report.catalog.hash.clone(),
+        policy_origins: report.catalog.origins.clone(),
+        settings: report.settings.clone(),
+        files: Vec::new(),
+    };
+    let dir = evidence::write(
+        &args.evidence_dir.join(scope),
+        &evidence::stamp(now),
+        files,
+        manifest,
+        key.as_ref(),
+    )?;
+    if args.archive {
+        let archive = evidence::archive(&dir)?;
+        eprintln!("evidence archive: {}", archive.display());
+    }
+    Ok(dir)
+}
+
+fn verify_bundle(
+    path: &Path,
+    public_key: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<i32, Error> {
+    let w = |e| Error::io("writing output", e);
+    let public = match public_key {
+        Some(p) => Some(evidence::verifying_key(p)?),
+        None => None,
+    };
+    let unpacked;
+    let bundle = if path.is_file() {
+        unpacked = tempfile_dir()?;
+        evidence::unpack(path, &unpacked)?
+    } else {
+        path.to_path_buf()
+    };
+    let result = verify_folder(&bundle, public.as_ref(), out);
+    if path.is_file() {
+        let _ = std::fs::remove_dir_all(bundle.parent().unwrap_or(&bundle));
+    }
+    let (ok, lines) = result?;
+    for l in lines {
+        writeln!(out, "{l}").map_err(w)?;
+    }
+    Ok(if ok {
+        gate::EXIT_OK
+    } else {
+        gate::EXIT_FINDINGS
+    })
+}
+
+fn tempfile_dir() -> Result<PathBuf, Error> {
+    let dir = std::env::temp_dir().join(format!(
+        "drready-verify-{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("creating `{}`", dir.display()), e))?;
+    Ok(dir)
+}
+
+/// Check a bundle folder; (intact, what was found), stopping at the first mismatch.
+fn verify_folder(
+    bundle: &Path,
+    public: Option<&ed25519_dalek::VerifyingKey>,
+    _out: &mut dyn Write,
+) -> Result<(bool, Vec<String>), Error> {
+    let manifest = evidence::read_manifest(bundle)?;
+    let mut lines = vec![format!(
+        "bundle: {} (drready {}, evaluated at {})",
+        bundle.display(),
+        manifest.tool_version,
+        manifest.evaluated_at.format("%Y-%m-%dT%H:%M:%SZ")
+    )];
+    match evidence::check_signature(bundle, public) {
+        evidence::Signed::Valid => lines.push("signature: valid".into()),
+        evidence::Signed::NotChecked => {
+            lines.push("signature: present, not checked (no --public-key)".into())
+        }
+        evidence::Signed::Unsigned if public.is_some() => {
+            lines.push("MISMATCH: the bundle is unsigned".into());
+            return Ok((false, lines));
+        }
+        evidence::Signed::Unsigned => lines.push("signature: none".into()),
+        evidence::Signed::Invalid(why) => {
+            lines.push(format!("MISMATCH: signature: {why}"));
+            return Ok((false, lines));
+        }
+    }
+    if let Some(diff) = evidence::check_files(bundle, &manifest)? {
+        lines.push(format!("MISMATCH: {diff}"));
+        return Ok((false, lines));
+    }
+    lines.push(format!("files: {} intact", manifest.files.len()));
+    // Re-evaluate the bundled inputs with the bundled policies at the recorded time.
+    let catalog = Catalog::from_named(evidence::policy_files(bundle, &manifest)?)?;
+    if catalog.hash != manifest.policy_set_sha256 {
+        lines.push(format!(
+            "MISMATCH: the bundled policies hash to {}, the manifest says {}",
+            catalog.hash, manifest.policy_set_sha256
+        ));
+        return Ok((false, lines));
+    }
+    let config_path = bundle.join("inputs/config.toml");
+    let config_text =
+        std::fs::read_to_string(&config_path).map_err(|e| InputError::io(&config_path, &e))?;
+    let config = Config::parse(&config_text, &config_path)?;
+    let collected_path = bundle.join("inputs/collected.json");
+    let collected_text = std::fs::read_to_string(&collected_path)
+        .map_err(|e| InputError::io(&collected_path, &e))?;
+    let collected: evidence::Collected = serde_json::from_str(&collected_text)
+        .map_err(|e| crate::load::json_error(&collected_path, &e))?;
+    let setup = Setup {
+        as_of: Some(manifest.evaluated_at),
+        documents: &collected.documents,
+        dr_tests: &collected.dr_tests,
+        gaps: &collected.gaps,
+        ..Setup::new(&catalog, &config)
+    };
+    let eval = evaluate::evaluate_path(&bundle.join("inputs/snapshot.json"), &setup)?;
+    let scorecard = score::score(&catalog, &eval);
+    let report = Report {
+        catalog: &catalog,
+        eval: &eval,
+        scorecard: &scorecard,
+        settings: &manifest.settings,
+        max_rows: 20,
+        template: None,
+        color: false,
+    };
+    for (name, content) in bundle_reports(&report)? {
+        let evidence::Content::Bytes(again) = content else {
+            continue;
+        };
+        let kept = std::fs::read(bundle.join(&name))
+            .map_err(|e| Error::io(format!("reading `{name}`"), e))?;
+        if kept != again {
+            lines.push(format!(
+                "MISMATCH: re-evaluating the bundled inputs does not reproduce `{name}`"
+            ));
+            return Ok((false, lines));
+        }
+    }
+    lines.push("re-evaluation: identical verdicts, scorecard and reports".into());
+    lines.push("verified".into());
+    Ok((true, lines))
 }
 
 fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<i32, Error> {

@@ -44,7 +44,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("plan.cedar", include_str!("../../policies/plan.cedar")),
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Low,
@@ -157,6 +159,8 @@ pub struct Catalog {
     pub hash: String,
     /// The files used, by name, with their text: what an evidence bundle keeps.
     pub files: BTreeMap<String, String>,
+    /// Where each file came from (`policies/rds.cedar` for built-in ones), as controls cite it.
+    pub origins: BTreeMap<String, String>,
 }
 
 /// Id of the `@applies` policy of a control.
@@ -208,6 +212,16 @@ impl Catalog {
             files.insert(name, (path, text));
         }
         Self::from_files(files)
+    }
+
+    /// Exactly these files (an evidence bundle's): name → (where it came from, text).
+    pub fn from_named(files: BTreeMap<String, (String, String)>) -> Result<Catalog, InputError> {
+        Self::from_files(
+            files
+                .into_iter()
+                .map(|(n, (origin, t))| (n, (PathBuf::from(origin), t)))
+                .collect(),
+        )
     }
 
     fn from_files(files: BTreeMap<String, (PathBuf, String)>) -> Result<Catalog, InputError> {
@@ -317,6 +331,10 @@ impl Catalog {
             controls: out,
             sets,
             hash,
+            origins: files
+                .iter()
+                .map(|(n, (p, _))| (n.clone(), p.display().to_string()))
+                .collect(),
             files: files.into_iter().map(|(n, (_, t))| (n, t)).collect(),
         })
     }

@@ -29,7 +29,8 @@ pub enum Format {
 }
 
 /// The settings a report records, so that a reader knows how it was made.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     pub config: Option<String>,
     pub policies: Option<String>,

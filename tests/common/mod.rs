@@ -10,10 +10,16 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 /// The binary, with colour off.
-#[expect(clippy::expect_used, reason = "a test should fail loudly on the first surprise")]
+#[expect(
+    clippy::expect_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
 pub fn drready() -> Command {
     let mut c = Command::cargo_bin("drready").expect("the drready binary");
-    c.env("NO_COLOR", "1");
+    // Tests that want an evidence bundle ask for one, in a temporary folder.
+    c.env("NO_COLOR", "1")
+        .env("DRREADY_NO_EVIDENCE", "1")
+        .env_remove("DRREADY_EVIDENCE_DIR");
     c
 }
 

@@ -1,0 +1,453 @@
+//! Evidence bundles: what an audit judged and concluded, in a folder an auditor can verify byte for
+//! byte months later.
+//!
+//! ```text
+//! <bundle>/manifest.json         tool version, times, scope, policy-set hash, settings, and the
+//!                                size and SHA-256 of every other file
+//! <bundle>/manifest.sig          Ed25519 signature of manifest.json (hex), when signed
+//! <bundle>/inputs/snapshot.json  the snapshot, byte for byte
+//! <bundle>/inputs/collected.json the DR documents, test history and gaps read from files
+//! <bundle>/inputs/config.toml    the configuration, byte for byte (empty: defaults)
+//! <bundle>/policies/*            the exact schema and policy files used
+//! <bundle>/verdicts.json         the JSON report: every verdict with its facts
+//! <bundle>/scorecard.json        the scores
+//! <bundle>/report.txt, report.md the rendered reports
+//! ```
+//!
+//! A bundle is written to a temporary folder beside its destination and renamed into place:
+//! complete or absent, never overwritten. `verify` recomputes every hash, checks that no file was
+//! added, re-evaluates the bundled inputs with the bundled policies at the recorded evaluation time
+//! and compares the result with the bundled verdicts and scorecard.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, InputError};
+use crate::evaluate::catalog::hex;
+use crate::snapshot::{Document, DrTest, Gap, Scope};
+
+pub const BUNDLE_VERSION: u32 = 1;
+pub const MANIFEST: &str = "manifest.json";
+pub const SIGNATURE: &str = "manifest.sig";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileEntry {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub bundle_version: u32,
+    pub tool: String,
+    pub tool_version: String,
+    /// When the bundle was written.
+    pub created_at: DateTime<Utc>,
+    pub collected_at: DateTime<Utc>,
+    /// The evaluation time (`--as-of`, else `collected_at`): verification re-evaluates at it.
+    pub evaluated_at: DateTime<Utc>,
+    pub scope: Scope,
+    pub policy_set_sha256: String,
+    /// Where each bundled policy file came from, by name (`policies/rds.cedar`, `my/x.cedar`).
+    pub policy_origins: BTreeMap<String, String>,
+    pub settings: crate::report::Settings,
+    pub files: Vec<FileEntry>,
+}
+
+/// What the audit read besides the snapshot.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Collected {
+    pub documents: Vec<Document>,
+    pub dr_tests: Vec<DrTest>,
+    pub gaps: Vec<Gap>,
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut f = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((size, hex(&hasher.finalize())))
+}
+
+/// The files of a bundle to write: relative path → source.
+pub enum Content {
+    Bytes(Vec<u8>),
+    /// Copied from a file (a large snapshot is never read into memory).
+    File(PathBuf),
+}
+
+fn io(context: String) -> impl FnOnce(std::io::Error) -> Error {
+    move |e| Error::io(context, e)
+}
+
+/// A folder name for a time: `20261125T060000Z`.
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// Write a bundle under `parent` (as `<name>`, or `<name>-2`, ... when that exists), atomically.
+/// Returns the bundle's folder.
+pub fn write(
+    parent: &Path,
+    name: &str,
+    files: Vec<(String, Content)>,
+    mut manifest: Manifest,
+    key: Option<&SigningKey>,
+) -> Result<PathBuf, Error> {
+    std::fs::create_dir_all(parent).map_err(io(format!("creating `{}`", parent.display())))?;
+    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let result = (|| -> Result<PathBuf, Error> {
+        std::fs::create_dir_all(&tmp).map_err(io(format!("creating `{}`", tmp.display())))?;
+        let mut entries = Vec::new();
+        for (rel, content) in files {
+            let dest = tmp.join(&rel);
+            if let Some(dir) = dest.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(io(format!("creating `{}`", dir.display())))?;
+            }
+            match content {
+                Content::Bytes(b) => std::fs::write(&dest, b),
+                Content::File(src) => std::fs::copy(&src, &dest).map(|_| ()),
+            }
+            .map_err(io(format!("writing `{}`", dest.display())))?;
+            let (size, sha256) =
+                sha256_file(&dest).map_err(io(format!("reading `{}`", dest.display())))?;
+            entries.push(FileEntry {
+                path: rel,
+                size,
+                sha256,
+            });
+        }
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        manifest.files = entries;
+        let text = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Other(e.to_string()))?;
+        std::fs::write(tmp.join(MANIFEST), &text)
+            .map_err(io(format!("writing `{}`", tmp.join(MANIFEST).display())))?;
+        if let Some(key) = key {
+            let sig = key.sign(&text);
+            std::fs::write(tmp.join(SIGNATURE), format!("{}\n", hex(&sig.to_bytes())))
+                .map_err(io(format!("writing `{}`", tmp.join(SIGNATURE).display())))?;
+        }
+        // Rename into place; a folder that exists is never replaced.
+        for n in 1.. {
+            let dest = if n == 1 {
+                parent.join(name)
+            } else {
+                parent.join(format!("{name}-{n}"))
+            };
+            if dest.exists() {
+                continue;
+            }
+            match std::fs::rename(&tmp, &dest) {
+                Ok(()) => return Ok(dest),
+                Err(_) if dest.exists() => continue,
+                Err(e) => {
+                    return Err(Error::io(
+                        format!("moving the bundle to `{}`", dest.display()),
+                        e,
+                    ))
+                }
+            }
+        }
+        unreachable!("an unbounded range always yields a free name")
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+/// Write a `.tar.gz` of a bundle folder beside it (atomically, never overwriting).
+pub fn archive(bundle: &Path) -> Result<PathBuf, Error> {
+    let name = bundle
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle".into());
+    let dest = bundle.with_file_name(format!("{name}.tar.gz"));
+    if dest.exists() {
+        return Err(Error::Other(format!(
+            "`{}` exists; a bundle archive is never overwritten",
+            dest.display()
+        )));
+    }
+    let tmp = bundle.with_file_name(format!(".{name}.tar.gz.partial-{}", std::process::id()));
+    let file = std::fs::File::create(&tmp).map_err(io(format!("creating `{}`", tmp.display())))?;
+    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    tar.mode(tar::HeaderMode::Deterministic);
+    let done = tar
+        .append_dir_all(&name, bundle)
+        .and_then(|()| tar.into_inner())
+        .and_then(|gz| gz.finish())
+        .and_then(|f| f.sync_all());
+    if let Err(e) = done {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(format!("writing `{}`", tmp.display()), e));
+    }
+    std::fs::rename(&tmp, &dest).map_err(io(format!("moving `{}`", dest.display())))?;
+    Ok(dest)
+}
+
+/// Unpack a `.tar.gz` bundle into a temporary folder; the bundle's folder inside it.
+pub fn unpack(archive: &Path, into: &Path) -> Result<PathBuf, InputError> {
+    let file = std::fs::File::open(archive).map_err(|e| InputError::io(archive, &e))?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    tar.unpack(into)
+        .map_err(|e| InputError::plain(archive, format!("not a readable .tar.gz: {e}")))?;
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(into)
+        .map_err(|e| InputError::io(into, &e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    match (dirs.pop(), dirs.is_empty()) {
+        (Some(d), true) => Ok(d),
+        _ => Err(InputError::plain(
+            archive,
+            "expected one bundle folder in the archive",
+        )),
+    }
+}
+
+/// A new Ed25519 key pair, as hex: (secret, public).
+pub fn keygen() -> Result<(String, String), Error> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed)
+        .map_err(|e| Error::Other(format!("no randomness for a key: {e}")))?;
+    let key = SigningKey::from_bytes(&seed);
+    Ok((hex(&seed), hex(key.verifying_key().as_bytes())))
+}
+
+fn unhex32(text: &str, path: &Path) -> Result<[u8; 32], InputError> {
+    let t = text.trim();
+    let bytes: Option<Vec<u8>> = (0..t.len())
+        .step_by(2)
+        .map(|i| t.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect();
+    match bytes {
+        Some(b) if b.len() == 32 && t.len() == 64 => {
+            let mut out = [0u8; 32];
+            out.copy_from_slice(&b);
+            Ok(out)
+        }
+        _ => Err(InputError::plain(
+            path,
+            "not an Ed25519 key (64 hex digits)",
+        )),
+    }
+}
+
+pub fn signing_key(path: &Path) -> Result<SigningKey, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+    Ok(SigningKey::from_bytes(&unhex32(&text, path)?))
+}
+
+pub fn verifying_key(path: &Path) -> Result<VerifyingKey, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+    VerifyingKey::from_bytes(&unhex32(&text, path)?)
+        .map_err(|e| InputError::plain(path, format!("not an Ed25519 public key: {e}")))
+}
+
+/// How a signature check came out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signed {
+    Valid,
+    Unsigned,
+    /// Signed, but no public key was given to check it with.
+    NotChecked,
+    Invalid(String),
+}
+
+/// The first difference between a bundle and its manifest, if any.
+pub fn check_files(bundle: &Path, manifest: &Manifest) -> Result<Option<String>, InputError> {
+    for entry in &manifest.files {
+        if entry.path.contains("..") || Path::new(&entry.path).is_absolute() {
+            return Ok(Some(format!(
+                "manifest lists `{}`, outside the bundle",
+                entry.path
+            )));
+        }
+        let p = bundle.join(&entry.path);
+        match sha256_file(&p) {
+            Err(_) => return Ok(Some(format!("`{}` is missing", entry.path))),
+            Ok((size, _)) if size != entry.size => {
+                return Ok(Some(format!(
+                    "`{}` has {size} bytes, the manifest says {}",
+                    entry.path, entry.size
+                )))
+            }
+            Ok((_, sha)) if sha != entry.sha256 => {
+                return Ok(Some(format!(
+                    "`{}` has SHA-256 {sha}, the manifest says {}",
+                    entry.path, entry.sha256
+                )))
+            }
+            Ok(_) => {}
+        }
+    }
+    let listed: std::collections::BTreeSet<&str> =
+        manifest.files.iter().map(|f| f.path.as_str()).collect();
+    let mut stack = vec![bundle.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir)
+            .map_err(|e| InputError::io(&dir, &e))?
+            .flatten()
+        {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p
+                .strip_prefix(bundle)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel != MANIFEST && rel != SIGNATURE && !listed.contains(rel.as_str()) {
+                return Ok(Some(format!("`{rel}` is not in the manifest")));
+            }
+        }
+    }
+    Ok(None)
+}
+
+pub fn check_signature(bundle: &Path, public: Option<&VerifyingKey>) -> Signed {
+    let sig_path = bundle.join(SIGNATURE);
+    let Ok(sig_text) = std::fs::read_to_string(&sig_path) else {
+        return Signed::Unsigned;
+    };
+    let Some(key) = public else {
+        return Signed::NotChecked;
+    };
+    let t = sig_text.trim();
+    let bytes: Option<Vec<u8>> = (0..t.len())
+        .step_by(2)
+        .map(|i| t.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect();
+    let Some(sig) = bytes.and_then(|b| <[u8; 64]>::try_from(b).ok()) else {
+        return Signed::Invalid("the signature is not 128 hex digits".into());
+    };
+    let Ok(manifest) = std::fs::read(bundle.join(MANIFEST)) else {
+        return Signed::Invalid("no manifest".into());
+    };
+    match key.verify(&manifest, &ed25519_dalek::Signature::from_bytes(&sig)) {
+        Ok(()) => Signed::Valid,
+        Err(_) => Signed::Invalid("the signature does not match the manifest and key".into()),
+    }
+}
+
+pub fn read_manifest(bundle: &Path) -> Result<Manifest, InputError> {
+    let path = bundle.join(MANIFEST);
+    let text = std::fs::read_to_string(&path).map_err(|e| InputError::io(&path, &e))?;
+    let m: Manifest =
+        serde_json::from_str(&text).map_err(|e| crate::load::json_error(&path, &e))?;
+    if m.bundle_version != BUNDLE_VERSION {
+        return Err(InputError::plain(
+            &path,
+            format!("unsupported `bundle_version` {}", m.bundle_version),
+        ));
+    }
+    Ok(m)
+}
+
+/// The bundled policy files: name → (where they first came from, text).
+pub fn policy_files(
+    bundle: &Path,
+    manifest: &Manifest,
+) -> Result<BTreeMap<String, (String, String)>, InputError> {
+    let mut out = BTreeMap::new();
+    for f in manifest
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("policies/"))
+    {
+        let p = bundle.join(&f.path);
+        let text = std::fs::read_to_string(&p).map_err(|e| InputError::io(&p, &e))?;
+        let name = f.path.trim_start_matches("policies/").to_string();
+        let origin = manifest
+            .policy_origins
+            .get(&name)
+            .cloned()
+            .unwrap_or_else(|| f.path.clone());
+        out.insert(name, (origin, text));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        Manifest {
+            bundle_version: BUNDLE_VERSION,
+            tool: "drready".into(),
+            tool_version: "0".into(),
+            created_at: Utc::now(),
+            collected_at: Utc::now(),
+            evaluated_at: Utc::now(),
+            scope: Scope::default(),
+            policy_set_sha256: String::new(),
+            policy_origins: BTreeMap::new(),
+            settings: crate::report::Settings {
+                config: None,
+                policies: None,
+                fail_on: None,
+                strict: false,
+                params: Default::default(),
+            },
+            files: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_bundle_is_never_overwritten() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let first = write(
+            dir.path(),
+            "b",
+            vec![("a.txt".into(), Content::Bytes(b"one".to_vec()))],
+            manifest(),
+            None,
+        )
+        .unwrap();
+        let second = write(
+            dir.path(),
+            "b",
+            vec![("a.txt".into(), Content::Bytes(b"two".to_vec()))],
+            manifest(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(first, dir.path().join("b"));
+        assert_eq!(second, dir.path().join("b-2"));
+        assert_eq!(std::fs::read(first.join("a.txt")).unwrap(), b"one");
+        let m = read_manifest(&second).unwrap();
+        assert_eq!(m.files[0].size, 3);
+        assert_eq!(check_files(&second, &m).unwrap(), None);
+    }
+}
