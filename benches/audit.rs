@@ -134,6 +134,8 @@ fn run(path: &Path, n: usize, catalog: &Catalog, config: &Config) {
         max_rows: 20,
         template: None,
         color: false,
+        html_template: None,
+        comparison: None,
     };
     let mut times = Vec::new();
     for format in [Format::Table, Format::Markdown, Format::Json] {

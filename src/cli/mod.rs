@@ -189,9 +189,12 @@ pub struct AuditArgs {
     /// Exit 3 when any verdict lacks evidence
     #[arg(long)]
     pub strict: bool,
-    /// A folder with report templates (`report.md.j2`) overriding the built-in ones
+    /// A folder with report templates (`report.md.j2`, `scorecard.html.j2`) overriding the built-in ones
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Compare with a previous audit: an evidence bundle (folder or `.tar.gz`) or a JSON report
+    #[arg(long, value_name = "PREVIOUS")]
+    pub compare: Option<PathBuf>,
     /// Resources listed per control in the table and Markdown views
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub max_rows: usize,
@@ -369,21 +372,23 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
         ),
         (None, false) => (Config::default(), None),
     };
-    let template = match &args.templates {
-        Some(dir) => {
-            let path = dir.join(report::markdown::TEMPLATE_NAME);
-            match std::fs::read_to_string(&path) {
-                Ok(t) => {
-                    report::markdown::check_template(&t)
-                        .map_err(|(line, message)| InputError::at(&path, line, 1, message))?;
-                    Some(t)
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(InputError::io(&path, &e).into()),
+    let read_template = |name: &str| -> Result<Option<String>, Error> {
+        let Some(dir) = &args.templates else {
+            return Ok(None);
+        };
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(t) => {
+                report::markdown::check_template(&t)
+                    .map_err(|(line, message)| InputError::at(&path, line, 1, message))?;
+                Ok(Some(t))
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(InputError::io(&path, &e).into()),
         }
-        None => None,
     };
+    let template = read_template(report::markdown::TEMPLATE_NAME)?;
+    let html_template = read_template(report::html::TEMPLATE_NAME)?;
     // DR documents and test history named by the config; the example's are embedded.
     let files: Box<dyn Files> = if args.example && args.judge.config.is_none() {
         Box::new(Embedded(crate::example::FILES))
@@ -426,6 +431,19 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
                 && std::io::IsTerminal::is_terminal(&std::io::stdout())
         }
     };
+    let comparison = match &args.compare {
+        Some(p) => {
+            let previous = report::compare::load_previous(p)?;
+            Some(report::compare::compare(
+                &previous,
+                &p.display().to_string(),
+                &catalog,
+                &eval,
+                &scorecard,
+            ))
+        }
+        None => None,
+    };
     let report = Report {
         catalog: &catalog,
         eval: &eval,
@@ -434,6 +452,8 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
         max_rows: args.max_rows,
         template,
         color,
+        html_template,
+        comparison: comparison.as_ref(),
     };
     report::render(args.format, &report, out).map_err(|e| Error::io("writing the report", e))?;
     if !args.evidence.no_evidence {
@@ -472,11 +492,17 @@ fn render_to_vec(format: Format, report: &Report<'_>) -> Result<Vec<u8>, Error> 
 
 /// The bundle's reports, rendered the same way at audit and at verification.
 fn bundle_reports(report: &Report<'_>) -> Result<Vec<(String, evidence::Content)>, Error> {
+    // Without overrides or a comparison, so that verification renders them the same way.
     let plain = Report {
+        catalog: report.catalog,
+        eval: report.eval,
+        scorecard: report.scorecard,
+        settings: report.settings,
         color: false,
         max_rows: 20,
         template: None,
-        ..*report
+        html_template: None,
+        comparison: None,
     };
     let scorecard =
         serde_json::to_vec_pretty(report.scorecard).map_err(|e| Error::Other(e.to_string()))?;
@@ -493,6 +519,10 @@ fn bundle_reports(report: &Report<'_>) -> Result<Vec<(String, evidence::Content)
         (
             "report.md".into(),
             evidence::Content::Bytes(render_to_vec(Format::Markdown, &plain)?),
+        ),
+        (
+            "scorecard.html".into(),
+            evidence::Content::Bytes(render_to_vec(Format::Html, &plain)?),
         ),
     ])
 }
@@ -677,6 +707,8 @@ fn verify_folder(
         max_rows: 20,
         template: None,
         color: false,
+        html_template: None,
+        comparison: None,
     };
     for (name, content) in bundle_reports(&report)? {
         let evidence::Content::Bytes(again) = content else {

@@ -289,7 +289,9 @@ pub fn extract(label: &str, text: &str, dir: &Path, exists: &dyn Fn(&Path) -> bo
                     r.1.push(c);
                 }
             }
-            Event::Text(t) | Event::Code(t) => {
+            // Inline HTML in a cell is kept as text: it is what the document says (and is escaped
+            // wherever it is shown).
+            Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) => {
                 if let Some(c) = cell.as_mut() {
                     c.push_str(&t);
                 }

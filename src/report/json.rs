@@ -100,6 +100,8 @@ struct Document<'a, 'r> {
     components: Vec<ComponentOut<'a>>,
     controls: &'a [crate::evaluate::catalog::Control],
     gaps: &'a [crate::snapshot::Gap],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<&'a super::compare::Comparison>,
     verdicts: Verdicts<'a, 'r>,
 }
 
@@ -109,6 +111,14 @@ struct ComponentOut<'a> {
     view: &'a crate::evaluate::ComponentView,
     score: Option<f64>,
     grade: char,
+}
+
+/// A serialization error as an I/O error that keeps its kind, so a closed pipe is still one.
+pub fn io_error(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => std::io::Error::new(kind, e),
+        None => std::io::Error::other(e),
+    }
 }
 
 pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
@@ -138,14 +148,11 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             .collect(),
         controls: &report.catalog.controls,
         gaps: &eval.gaps,
+        comparison: report.comparison,
         verdicts: Verdicts(report),
     };
     let mut buf = std::io::BufWriter::new(out);
-    serde_json::to_writer_pretty(&mut buf, &doc).map_err(|e| match e.io_error_kind() {
-        // Keep the kind, so that a closed pipe is still recognised as one.
-        Some(kind) => std::io::Error::new(kind, e),
-        None => std::io::Error::other(e),
-    })?;
+    serde_json::to_writer_pretty(&mut buf, &doc).map_err(io_error)?;
     writeln!(buf)?;
     buf.flush()
 }

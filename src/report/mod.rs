@@ -4,9 +4,12 @@
 //! components, findings grouped by control, no-evidence items) that the table and Markdown share.
 //! Everything is sorted here, so every output is deterministic.
 
+pub mod compare;
 pub mod gate;
+pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod oscal;
 pub mod table;
 
 use std::io::Write;
@@ -26,6 +29,10 @@ pub enum Format {
     Table,
     Json,
     Markdown,
+    /// The executive scorecard: one self-contained HTML page.
+    Html,
+    /// OSCAL 1.1 assessment results (JSON), for GRC tools.
+    Oscal,
 }
 
 /// The settings a report records, so that a reader knows how it was made.
@@ -50,6 +57,10 @@ pub struct Report<'a> {
     pub template: Option<String>,
     /// Colour the table view.
     pub color: bool,
+    /// HTML scorecard template override.
+    pub html_template: Option<String>,
+    /// The previous audit, when `--compare` gives one.
+    pub comparison: Option<&'a compare::Comparison>,
 }
 
 pub fn render(format: Format, report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
@@ -57,6 +68,8 @@ pub fn render(format: Format, report: &Report<'_>, out: &mut dyn Write) -> std::
         Format::Table => table::render(report, out),
         Format::Json => json::render(report, out),
         Format::Markdown => markdown::render(report, out),
+        Format::Html => html::render(report, out),
+        Format::Oscal => oscal::render(report, out),
     }
 }
 
@@ -112,6 +125,7 @@ pub struct Summary {
     pub totals: crate::score::Tally,
     pub controls: usize,
     pub gaps: usize,
+    pub comparison: Option<compare::Comparison>,
 }
 
 fn human_opt(s: Option<i64>) -> String {
@@ -287,6 +301,7 @@ pub fn summary(report: &Report<'_>) -> Summary {
         totals: report.scorecard.overall.tally,
         controls: report.catalog.controls.len(),
         gaps: eval.gaps.len(),
+        comparison: report.comparison.cloned(),
     }
 }
 

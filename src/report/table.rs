@@ -165,6 +165,37 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     write_groups(out, "Failing controls", &s.failures, color, "Why")?;
     write_groups(out, "No evidence", &s.no_evidence, color, "Cause")?;
 
+    if let Some(c) = &s.comparison {
+        writeln!(
+            out,
+            "\nSince the previous audit ({}, evaluated {})",
+            c.previous, c.previous_evaluated_at
+        )?;
+        let deltas: Vec<String> = c
+            .framework_deltas
+            .iter()
+            .map(|(f, d)| format!("{f} {d:+.1}"))
+            .collect();
+        writeln!(
+            out,
+            "score {:+.1} points ({})",
+            c.overall_delta,
+            deltas.join(", ")
+        )?;
+        writeln!(
+            out,
+            "{} new, {} fixed, {} still failing",
+            c.new.len(),
+            c.fixed.len(),
+            c.still.len()
+        )?;
+        for (label, list) in [("new", &c.new), ("fixed", &c.fixed)] {
+            for f in list.iter().take(report.max_rows) {
+                writeln!(out, "  {label}: {} on {}", f.control, f.resource)?;
+            }
+        }
+    }
+
     let t = &s.totals;
     writeln!(
         out,

@@ -1,0 +1,90 @@
+//! The example scorecard in a real browser: headless Chromium opens it, no console error may
+//! appear, and the screenshot must not be blank. `.ci/run` installs Debian's `chromium`; elsewhere
+//! the test says it was skipped, and under `CI=true` a missing browser is a failure.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use common::drready;
+use tempfile::TempDir;
+
+fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+}
+
+#[test]
+fn the_example_scorecard_renders_cleanly_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must install chromium (see .ci/run)"
+        );
+        eprintln!("skipped: no chromium on this machine");
+        return;
+    };
+    let dir = TempDir::new().unwrap();
+    let page = dir.path().join("scorecard.html");
+    let html = drready()
+        .args(["audit", "--example", "--format", "html"])
+        .output()
+        .unwrap()
+        .stdout;
+    std::fs::write(&page, html).unwrap();
+    let shot = dir.path().join("shot.png");
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=900,1400",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    // Chromium logs page console messages as `CONSOLE(...)` and failed loads as `net::ERR_`.
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("net::ERR_"))
+        .collect();
+    assert!(console.is_empty(), "console errors: {console:#?}");
+    assert!(shot.exists(), "no screenshot: {log}");
+    let decoder = png::Decoder::new(std::fs::File::open(&shot).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let pixels = &buf[..info.buffer_size()];
+    let step = info.color_type.samples();
+    let colors: BTreeSet<&[u8]> = pixels.chunks(step).step_by(7).collect();
+    assert!(
+        colors.len() > 50,
+        "the screenshot looks blank: {} colours",
+        colors.len()
+    );
+}

@@ -1,0 +1,260 @@
+//! The executive scorecard (HTML) and the trend against a previous audit.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
+
+mod common;
+
+use common::drready;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+#[test]
+fn the_scorecard_is_one_self_contained_page() {
+    let out = drready()
+        .args(["audit", "--example", "--format", "html"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let html = String::from_utf8(out).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for absent in ["<script", "src=\"http", "href=\"http", "@import", "url("] {
+        assert!(
+            !html.contains(absent),
+            "the page must not load anything: {absent}"
+        );
+    }
+    for present in [
+        "SOC 2",
+        "ISO&#x2f;IEC 27001:2022",
+        "GDPR",
+        "Recovery targets against measured",
+        "Top risks",
+        "Controls by family",
+        "<svg",
+        "@page { size: A4",
+    ] {
+        assert!(html.contains(present), "{present}");
+    }
+    // The top risk names the critical failure and its next step.
+    assert!(
+        html.contains("Point-in-time restore reaches back to within the component&#x27;s RPO"),
+        "{html}"
+    );
+    assert!(html.contains("backup-now"));
+}
+
+#[test]
+fn untrusted_text_is_escaped_in_the_scorecard() {
+    let dir = TempDir::new().unwrap();
+    let doc = dir.path().join("README.md");
+    std::fs::write(
+        &doc,
+        "# Evil\n\n| Component | RTO | RPO | Status |\n|---|---|---|---|\n| <script>alert('cell')</script> | 1 hour | 5 min | Meeting target |\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("drready.toml"),
+        "[docs]\npaths = [\"README.md\"]\n",
+    )
+    .unwrap();
+    let snap = dir.path().join("s.json");
+    std::fs::write(
+        &snap,
+        r#"{"schema_version": 1, "collected_at": "2026-11-25T00:00:00Z",
+            "resources": [{"type": "rds_instance", "id": "arn:aws:rds:us-east-1:1:db:x", "name": "<script>alert('name')</script>",
+              "tags": {"team": "<script>alert('tag')</script>"}, "storage_encrypted": false, "multi_az": false}]}"#,
+    )
+    .unwrap();
+    let out = drready()
+        .args([
+            "audit",
+            "--snapshot",
+            snap.to_str().unwrap(),
+            "--config",
+            dir.path().join("drready.toml").to_str().unwrap(),
+            "--format",
+            "html",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let html = String::from_utf8(out).unwrap();
+    assert!(!html.contains("<script"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(&#x27;name&#x27;)&lt;&#x2f;script&gt;"),
+        "the resource name is shown, escaped"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(&#x27;cell&#x27;)&lt;&#x2f;script&gt;"),
+        "the document cell is shown, escaped"
+    );
+}
+
+#[test]
+fn compare_shows_deltas_and_new_fixed_and_still_failing_findings() {
+    let dir = TempDir::new().unwrap();
+    let previous = dir.path().join("previous.json");
+    let out = drready()
+        .args(["audit", "--example", "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    std::fs::write(&previous, out).unwrap();
+    // Three months on, evidence ages: new failures appear.
+    let out = drready()
+        .args([
+            "audit",
+            "--example",
+            "--format",
+            "json",
+            "--as-of",
+            "2027-02-25",
+            "--compare",
+            previous.to_str().unwrap(),
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let c = &report["comparison"];
+    assert!(c["overall_delta"].as_f64().unwrap() < 0.0, "{c}");
+    assert!(
+        c["new"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["control"] == "backup-verification-recent"),
+        "{c}"
+    );
+    assert!(!c["still"].as_array().unwrap().is_empty());
+    assert_eq!(
+        c["previous_evaluated_at"],
+        "2025-11-25T06:00:00Z".replace("2025", "2026")
+    );
+    for format in ["table", "markdown", "html"] {
+        drready()
+            .args([
+                "audit",
+                "--example",
+                "--format",
+                format,
+                "--as-of",
+                "2027-02-25",
+                "--compare",
+                previous.to_str().unwrap(),
+            ])
+            .assert()
+            .code(0)
+            .stdout(
+                predicate::str::contains("Since the previous audit")
+                    .or(predicate::str::contains("Since 2026-11-25")),
+            );
+    }
+    // A bundle is a previous audit too; something else is an error.
+    let evidence = dir.path().join("evidence");
+    let err = drready()
+        .env_remove("DRREADY_NO_EVIDENCE")
+        .args([
+            "audit",
+            "--example",
+            "--evidence-dir",
+            evidence.to_str().unwrap(),
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stderr
+        .clone();
+    let bundle = String::from_utf8(err)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("evidence: ").map(str::to_string))
+        .unwrap();
+    drready()
+        .args(["audit", "--example", "--compare", &bundle])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("0 new, 0 fixed"));
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, "{}").unwrap();
+    drready()
+        .args(["audit", "--example", "--compare", junk.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a drready JSON report"));
+}
+
+#[test]
+fn oscal_assessment_results_for_grc_tools() {
+    let out = drready()
+        .args(["audit", "--example", "--format", "oscal"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let ar = &doc["assessment-results"];
+    assert_eq!(ar["metadata"]["oscal-version"], "1.1.2");
+    for key in ["title", "last-modified", "version"] {
+        assert!(ar["metadata"][key].is_string(), "{key}");
+    }
+    assert!(ar["import-ap"]["href"].is_string());
+    let result = &ar["results"][0];
+    for key in ["uuid", "title", "description", "start"] {
+        assert!(result[key].is_string(), "{key}");
+    }
+    let observations = result["observations"].as_array().unwrap();
+    let findings = result["findings"].as_array().unwrap();
+    let items = result["local-definitions"]["inventory-items"]
+        .as_array()
+        .unwrap();
+    // Every observation has its collection time and a subject that is one of the inventory items.
+    let item_ids: std::collections::BTreeSet<&str> =
+        items.iter().map(|i| i["uuid"].as_str().unwrap()).collect();
+    for o in observations {
+        assert_eq!(o["collected"], "2026-11-25T06:00:00Z");
+        assert!(item_ids.contains(o["subjects"][0]["subject-uuid"].as_str().unwrap()));
+    }
+    // The failing critical control is a not-satisfied finding pointing at its observations.
+    let pitr = findings
+        .iter()
+        .find(|f| f["target"]["target-id"] == "rds-pitr-within-rpo")
+        .unwrap();
+    assert_eq!(pitr["target"]["status"]["state"], "not-satisfied");
+    assert!(!pitr["related-observations"].as_array().unwrap().is_empty());
+    let encrypted = findings
+        .iter()
+        .find(|f| f["target"]["target-id"] == "rds-snapshot-encrypted")
+        .unwrap();
+    assert_eq!(
+        encrypted["target"]["status"]["state"], "not-satisfied",
+        "no evidence is not satisfied"
+    );
+    // UUIDs are unique and the same on every run.
+    let all: Vec<&str> = observations
+        .iter()
+        .chain(findings)
+        .chain(items)
+        .map(|x| x["uuid"].as_str().unwrap())
+        .collect();
+    let unique: std::collections::BTreeSet<&&str> = all.iter().collect();
+    assert_eq!(unique.len(), all.len());
+    let again = drready()
+        .args(["audit", "--example", "--format", "oscal"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(again, out);
+}
