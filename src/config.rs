@@ -180,6 +180,22 @@ pub struct RawDocs {
     pub paths: Vec<String>,
 }
 
+/// Evidence bundles: how long uploaded archives stay locked.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawEvidence {
+    pub retention_days: u32,
+}
+
+impl Default for RawEvidence {
+    fn default() -> Self {
+        // Three years: the retention the seed DR README's SOC 2 checklist asks of test results.
+        Self {
+            retention_days: 1_096,
+        }
+    }
+}
+
 /// DR test history files: globs relative to the config file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -198,6 +214,7 @@ pub struct RawConfig {
     pub program: RawProgram,
     pub docs: RawDocs,
     pub dr_tests: RawTests,
+    pub evidence: RawEvidence,
 }
 
 /// A checked configuration.
@@ -216,6 +233,7 @@ pub struct Config {
     pub test_globs: Vec<String>,
     /// The config file's folder.
     pub base: std::path::PathBuf,
+    pub evidence: RawEvidence,
 }
 
 #[derive(Debug, Clone)]
@@ -318,6 +336,7 @@ impl Config {
                 .map(|p| crate::collect::normalize(&base.join(p)))
                 .collect(),
             test_globs: raw.dr_tests.paths.clone(),
+            evidence: raw.evidence.clone(),
             base,
             default_component: raw.default_component.as_ref().map(|c| spec_of(c, "config")),
             scope: raw.scope,

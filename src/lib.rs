@@ -19,6 +19,7 @@ pub mod report;
 pub mod score;
 pub mod snapshot;
 pub mod synth;
+pub mod upload;
 pub mod waivers;
 
 /// This build's version, as recorded in reports and snapshots.

@@ -228,6 +228,12 @@ pub struct EvidenceArgs {
     /// Also write the bundle as a `.tar.gz` beside it
     #[arg(long)]
     pub archive: bool,
+    /// Store the bundle's `.tar.gz` in S3 under Object Lock (COMPLIANCE mode): `s3://bucket/prefix`
+    #[arg(long, value_name = "S3_URL")]
+    pub upload: Option<String>,
+    /// The S3 endpoint for `--upload` (also `AWS_ENDPOINT_URL`), e.g. a local test server
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -466,7 +472,14 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
             Some(p) => evidence::Content::File(p.clone()),
             None => evidence::Content::Bytes(crate::example::SNAPSHOT.as_bytes().to_vec()),
         };
-        let bundle = write_bundle(&report, snapshot, config_text, &collected, &args.evidence)?;
+        let bundle = write_bundle(
+            &report,
+            snapshot,
+            config_text,
+            &collected,
+            &args.evidence,
+            config.evidence.retention_days,
+        )?;
         eprintln!("evidence: {}", bundle.display());
     }
     Ok(gate::exit_code(&catalog, &eval, args.fail_on, args.strict))
@@ -533,6 +546,7 @@ fn write_bundle(
     config_text: Vec<u8>,
     collected: &Collected,
     args: &EvidenceArgs,
+    retention_days: u32,
 ) -> Result<PathBuf, Error> {
     let key = match &args.sign_key {
         Some(p) => Some(evidence::signing_key(p)?),
@@ -589,9 +603,18 @@ fn write_bundle(
         manifest,
         key.as_ref(),
     )?;
-    if args.archive {
+    if args.archive || args.upload.is_some() {
         let archive = evidence::archive(&dir)?;
         eprintln!("evidence archive: {}", archive.display());
+        if let Some(target) = &args.upload {
+            let (url, until) = crate::upload::upload(
+                &archive,
+                target,
+                retention_days,
+                args.endpoint_url.as_deref(),
+            )?;
+            eprintln!("evidence uploaded: {url} (Object Lock COMPLIANCE until {until})");
+        }
     }
     Ok(dir)
 }

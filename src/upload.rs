@@ -1,0 +1,112 @@
+//! Storing an evidence archive in S3 under Object Lock (COMPLIANCE mode), so that nobody, the
+//! account root included, can delete or change it before its retention ends. The only network code
+//! besides the collectors; credentials come from the AWS default chain and are never recorded.
+
+use std::path::Path;
+
+use aws_sdk_s3::primitives::{ByteStream, DateTime as AwsDateTime};
+use aws_sdk_s3::types::ObjectLockMode;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+
+use crate::error::Error;
+
+/// The HTTPS client: rustls on ring (no aws-lc build), as the SDK crates are used without their
+/// default features to keep builds cheap.
+pub fn http_client() -> aws_sdk_s3::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+/// `s3://bucket/prefix` → (bucket, prefix without slashes at either end).
+pub fn parse_target(target: &str) -> Result<(String, String), Error> {
+    let rest = target.strip_prefix("s3://").ok_or_else(|| {
+        Error::Other(format!(
+            "`{target}` is not an S3 location (write `s3://bucket/prefix`)"
+        ))
+    })?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        return Err(Error::Other(format!("`{target}` names no bucket")));
+    }
+    Ok((bucket.to_string(), prefix.trim_matches('/').to_string()))
+}
+
+/// Upload `archive` to `target` with COMPLIANCE retention of `days`; the object's `s3://` URL and
+/// its retain-until date, as S3 reports them back.
+pub fn upload(
+    archive: &Path,
+    target: &str,
+    days: u32,
+    endpoint: Option<&str>,
+) -> Result<(String, String), Error> {
+    let (bucket, prefix) = parse_target(target)?;
+    let name = archive
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let key = if prefix.is_empty() {
+        name
+    } else {
+        format!("{prefix}/{name}")
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the upload runtime", e))?;
+    runtime.block_on(async {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client());
+        if let Some(ep) = endpoint {
+            loader = loader.endpoint_url(ep);
+        }
+        let shared = loader.load().await;
+        // Path-style addressing works with every endpoint, AWS's and S3-compatible ones alike.
+        let conf = aws_sdk_s3::config::Builder::from(&shared).force_path_style(true).build();
+        let client = aws_sdk_s3::Client::from_conf(conf);
+        let until = chrono::Utc::now() + chrono::Duration::days(i64::from(days));
+        let fail = |what: &str, e: &dyn std::fmt::Display| Error::Other(format!("uploading to s3://{bucket}/{key}: {what}: {e}"));
+        let body = ByteStream::from_path(archive).await.map_err(|e| fail("reading the archive", &e))?;
+        client
+            .put_object()
+            .bucket(&bucket)
+            .key(&key)
+            .body(body)
+            .content_type("application/gzip")
+            .object_lock_mode(ObjectLockMode::Compliance)
+            .object_lock_retain_until_date(AwsDateTime::from_secs(until.timestamp()))
+            .send()
+            .await
+            .map_err(|e| fail("PutObject", &aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        let head = client
+            .head_object()
+            .bucket(&bucket)
+            .key(&key)
+            .send()
+            .await
+            .map_err(|e| fail("HeadObject", &aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        if head.object_lock_mode() != Some(&ObjectLockMode::Compliance) {
+            return Err(Error::Other(format!(
+                "uploading to s3://{bucket}/{key}: the object is not under COMPLIANCE Object Lock (is Object Lock enabled on the bucket?)"
+            )));
+        }
+        let retain = head.object_lock_retain_until_date().map(|d| d.to_string()).unwrap_or_default();
+        Ok((format!("s3://{bucket}/{key}"), retain))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn targets_parse() {
+        assert_eq!(
+            super::parse_target("s3://b/audits/q4/").ok(),
+            Some(("b".into(), "audits/q4".into()))
+        );
+        assert_eq!(
+            super::parse_target("s3://b").ok(),
+            Some(("b".into(), String::new()))
+        );
+        assert!(super::parse_target("b/x").is_err());
+        assert!(super::parse_target("s3:///x").is_err());
+    }
+}
