@@ -73,6 +73,18 @@ fn s3(endpoint: &str) -> (tokio::runtime::Runtime, aws_sdk_s3::Client) {
     (rt, aws_sdk_s3::Client::from_conf(conf))
 }
 
+/// drready with test credentials for moto, and evidence on.
+fn drready_aws() -> assert_cmd::Command {
+    let mut c = drready();
+    c.env_remove("DRREADY_NO_EVIDENCE")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE");
+    c
+}
+
 #[test]
 fn upload_stores_the_archive_under_compliance_object_lock() {
     let Some(server) = moto() else {
@@ -99,13 +111,7 @@ fn upload_stores_the_archive_under_compliance_object_lock() {
     let evidence = dir.path().join("evidence");
     let config = dir.path().join("drready.toml");
     std::fs::write(&config, "[evidence]\nretention_days = 30\n").unwrap();
-    let out = drready()
-        .env_remove("DRREADY_NO_EVIDENCE")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
+    let out = drready_aws()
         .args([
             "audit",
             "--example",
@@ -174,12 +180,7 @@ fn upload_stores_the_archive_under_compliance_object_lock() {
     );
 
     // A bucket without Object Lock refuses the locked upload: an error, exit 2.
-    drready()
-        .env_remove("DRREADY_NO_EVIDENCE")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    drready_aws()
         .args([
             "audit",
             "--example",

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use minijinja::{AutoEscape, Environment, Value as JValue};
+use minijinja::Value as JValue;
 use serde::Serialize;
 
 use super::{summary, Report};
@@ -193,16 +193,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             }
         })
         .collect();
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|_| AutoEscape::Html);
-    env.set_keep_trailing_newline(true);
-    env.add_filter("score", |v: Option<f64>| super::score_text(v));
     let source = report.html_template.as_deref().unwrap_or(BUILTIN_TEMPLATE);
-    env.add_template(TEMPLATE_NAME, source)
-        .map_err(std::io::Error::other)?;
-    let tmpl = env
-        .get_template(TEMPLATE_NAME)
-        .map_err(std::io::Error::other)?;
     let ctx = minijinja::context! {
         s => JValue::from_serialize(&s),
         gauges => JValue::from_serialize(&gauges),
@@ -211,6 +202,5 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         risks => JValue::from_serialize(&risks),
         trend => JValue::from_serialize(report.comparison),
     };
-    let text = tmpl.render(ctx).map_err(std::io::Error::other)?;
-    out.write_all(text.as_bytes())
+    super::markdown::render_template(TEMPLATE_NAME, source, true, ctx, out)
 }

@@ -43,21 +43,39 @@ pub fn check_template(source: &str) -> Result<(), (usize, String)> {
         })
 }
 
-pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+/// Render `source` (named `name`) with the filters every report template may use.
+pub fn render_template(
+    name: &str,
+    source: &str,
+    html: bool,
+    ctx: JValue,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut env = Environment::new();
+    if html {
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    }
     env.set_keep_trailing_newline(true);
     env.add_filter("cell", |v: String| cell(&v));
     env.add_filter("score", |v: Option<f64>| super::score_text(v));
-    let source = report.template.as_deref().unwrap_or(BUILTIN_TEMPLATE);
-    env.add_template(TEMPLATE_NAME, source)
+    env.add_template(name, source)
         .map_err(std::io::Error::other)?;
-    let tmpl = env
-        .get_template(TEMPLATE_NAME)
-        .map_err(std::io::Error::other)?;
-    let text = tmpl
-        .render(JValue::from_serialize(summary(report)))
+    let text = env
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
         .map_err(std::io::Error::other)?;
     out.write_all(text.as_bytes())
+}
+
+pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let source = report.template.as_deref().unwrap_or(BUILTIN_TEMPLATE);
+    render_template(
+        TEMPLATE_NAME,
+        source,
+        false,
+        JValue::from_serialize(summary(report)),
+        out,
+    )
 }
 
 #[cfg(test)]
