@@ -281,7 +281,7 @@ fn user_policies_add_controls_and_replace_files_by_name() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "\"control\": \"rds-engine-postgres\"",
+            "\"control\":\"rds-engine-postgres\"",
         ));
     // A file named like a built-in one replaces it: here, all RDS controls give way to one.
     write(

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use serde::ser::{SerializeMap, SerializeSeq};
+use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use super::{summary, Report};
@@ -30,20 +30,6 @@ impl Serialize for FactValue<'_> {
             Value::Set(items) => items.serialize(s),
             Value::Component(i) => s.serialize_u32(*i),
         }
-    }
-}
-
-struct Verdicts<'a, 'r>(&'a Report<'r>);
-
-impl Serialize for Verdicts<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let report = self.0;
-        let eval = report.eval;
-        let mut seq = s.serialize_seq(None)?;
-        for v in eval.verdicts() {
-            seq.serialize_element(&OneVerdict(report, &v))?;
-        }
-        seq.end()
     }
 }
 
@@ -85,7 +71,7 @@ impl Serialize for Facts<'_, '_> {
 }
 
 #[derive(Serialize)]
-struct Document<'a, 'r> {
+struct Document<'a> {
     schema_version: u32,
     tool: &'static str,
     tool_version: &'static str,
@@ -102,7 +88,6 @@ struct Document<'a, 'r> {
     gaps: &'a [crate::snapshot::Gap],
     #[serde(skip_serializing_if = "Option::is_none")]
     comparison: Option<&'a super::compare::Comparison>,
-    verdicts: Verdicts<'a, 'r>,
 }
 
 #[derive(Serialize)]
@@ -149,10 +134,24 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         controls: &report.catalog.controls,
         gaps: &eval.gaps,
         comparison: report.comparison,
-        verdicts: Verdicts(report),
     };
-    let mut buf = std::io::BufWriter::new(out);
-    serde_json::to_writer_pretty(&mut buf, &doc).map_err(io_error)?;
-    writeln!(buf)?;
+    // The document is pretty-printed, except its verdicts: one compact verdict a line, so that a
+    // report of a million verdicts stays small and diffs line by line.
+    let head = serde_json::to_string_pretty(&doc).map_err(io_error)?;
+    let head = head
+        .trim_end()
+        .strip_suffix('}')
+        .unwrap_or(&head)
+        .trim_end();
+    let mut buf = std::io::BufWriter::with_capacity(1 << 16, out);
+    buf.write_all(head.as_bytes())?;
+    buf.write_all(b",\n  \"verdicts\": [")?;
+    let mut first = true;
+    for v in report.eval.verdicts() {
+        buf.write_all(if first { b"\n    " } else { b",\n    " })?;
+        first = false;
+        serde_json::to_writer(&mut buf, &OneVerdict(report, &v)).map_err(io_error)?;
+    }
+    buf.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
     buf.flush()
 }
