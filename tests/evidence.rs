@@ -168,9 +168,14 @@ fn tampering_with_the_manifest_or_the_files_is_named() {
     copy_dir(&b, &copy);
     let verdicts = copy.join("verdicts.json");
     let forged = std::fs::read_to_string(&verdicts).unwrap().replacen(
-        "\"status\": \"fail\"",
-        "\"status\": \"pass\"",
+        "\"status\":\"fail\"",
+        "\"status\":\"pass\"",
         1,
+    );
+    assert_ne!(
+        forged,
+        std::fs::read_to_string(&verdicts).unwrap(),
+        "the forgery changes a verdict"
     );
     std::fs::write(&verdicts, &forged).unwrap();
     let manifest_path = copy.join("manifest.json");
