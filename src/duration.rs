@@ -7,6 +7,13 @@
 use std::fmt::Write as _;
 
 /// Parse a duration into whole seconds. `None` when the text is not a duration.
+///
+/// ```
+/// use drready::duration::parse_seconds;
+/// assert_eq!(parse_seconds("< 4 hours"), Some(14_400));
+/// assert_eq!(parse_seconds("15 min"), Some(900));
+/// assert_eq!(parse_seconds("soon"), None);
+/// ```
 pub fn parse_seconds(text: &str) -> Option<u64> {
     let mut s = text.trim();
     for prefix in ["<=", "≤", "<", "~", "≈"] {
