@@ -89,10 +89,32 @@ fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
 }
 
 /// The files of a bundle to write: relative path → source.
-pub enum Content {
+pub enum Content<'a> {
     Bytes(Vec<u8>),
     /// Copied from a file (a large snapshot is never read into memory).
     File(PathBuf),
+    /// Written by a renderer straight to the file (a large report is never held in memory).
+    Stream(Box<dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()> + 'a>),
+}
+
+/// A writer that only hashes: what a rendered file's SHA-256 would be, without the file.
+#[derive(Default)]
+pub struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl HashWriter {
+    pub fn hex(self) -> String {
+        hex(&self.0.finalize())
+    }
 }
 
 fn io(context: String) -> impl FnOnce(std::io::Error) -> Error {
@@ -109,7 +131,7 @@ pub fn stamp(t: DateTime<Utc>) -> String {
 pub fn write(
     parent: &Path,
     name: &str,
-    files: Vec<(String, Content)>,
+    files: Vec<(String, Content<'_>)>,
     mut manifest: Manifest,
     key: Option<&SigningKey>,
 ) -> Result<PathBuf, Error> {
@@ -128,6 +150,11 @@ pub fn write(
             match content {
                 Content::Bytes(b) => std::fs::write(&dest, b),
                 Content::File(src) => std::fs::copy(&src, &dest).map(|_| ()),
+                Content::Stream(render) => std::fs::File::create(&dest).and_then(|f| {
+                    let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+                    render(&mut w)?;
+                    std::io::Write::flush(&mut w)
+                }),
             }
             .map_err(io(format!("writing `{}`", dest.display())))?;
             let (size, sha256) =

@@ -497,16 +497,10 @@ fn write_private(path: &Path, text: &str) -> Result<(), Error> {
         .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))
 }
 
-fn render_to_vec(format: Format, report: &Report<'_>) -> Result<Vec<u8>, Error> {
-    let mut buf = Vec::new();
-    report::render(format, report, &mut buf).map_err(|e| Error::io("rendering the report", e))?;
-    Ok(buf)
-}
-
-/// The bundle's reports, rendered the same way at audit and at verification.
-fn bundle_reports(report: &Report<'_>) -> Result<Vec<(String, evidence::Content)>, Error> {
-    // Without overrides or a comparison, so that verification renders them the same way.
-    let plain = Report {
+/// The report as bundles keep it: without overrides or a comparison, so that verification renders
+/// it the same way.
+fn plain<'a>(report: &Report<'a>) -> Report<'a> {
+    Report {
         catalog: report.catalog,
         eval: report.eval,
         scorecard: report.scorecard,
@@ -516,28 +510,29 @@ fn bundle_reports(report: &Report<'_>) -> Result<Vec<(String, evidence::Content)
         template: None,
         html_template: None,
         comparison: None,
+    }
+}
+
+/// The bundle's reports, each rendered straight into its file.
+fn bundle_reports<'r>(plain: &'r Report<'_>) -> Vec<(String, evidence::Content<'r>)> {
+    let render = |format: Format| -> evidence::Content<'r> {
+        evidence::Content::Stream(Box::new(move |w: &mut dyn Write| {
+            report::render(format, plain, w)
+        }))
     };
-    let scorecard =
-        serde_json::to_vec_pretty(report.scorecard).map_err(|e| Error::Other(e.to_string()))?;
-    Ok(vec![
+    vec![
+        ("verdicts.json".into(), render(Format::Json)),
         (
-            "verdicts.json".into(),
-            evidence::Content::Bytes(render_to_vec(Format::Json, &plain)?),
+            "scorecard.json".into(),
+            evidence::Content::Stream(Box::new(move |w: &mut dyn Write| {
+                serde_json::to_writer_pretty(&mut *w, plain.scorecard)
+                    .map_err(report::json::io_error)
+            })),
         ),
-        ("scorecard.json".into(), evidence::Content::Bytes(scorecard)),
-        (
-            "report.txt".into(),
-            evidence::Content::Bytes(render_to_vec(Format::Table, &plain)?),
-        ),
-        (
-            "report.md".into(),
-            evidence::Content::Bytes(render_to_vec(Format::Markdown, &plain)?),
-        ),
-        (
-            "scorecard.html".into(),
-            evidence::Content::Bytes(render_to_vec(Format::Html, &plain)?),
-        ),
-    ])
+        ("report.txt".into(), render(Format::Table)),
+        ("report.md".into(), render(Format::Markdown)),
+        ("scorecard.html".into(), render(Format::Html)),
+    ]
 }
 
 fn write_bundle(
@@ -548,6 +543,8 @@ fn write_bundle(
     args: &EvidenceArgs,
     retention_days: u32,
 ) -> Result<PathBuf, Error> {
+    // Declared first: the files below borrow it until the bundle is written.
+    let plain = plain(report);
     let key = match &args.sign_key {
         Some(p) => Some(evidence::signing_key(p)?),
         None => None,
@@ -575,7 +572,7 @@ fn write_bundle(
             evidence::Content::Bytes(text.clone().into_bytes()),
         ));
     }
-    files.extend(bundle_reports(report)?);
+    files.extend(bundle_reports(&plain));
     let eval = report.eval;
     let scope = if eval.scope.accounts.is_empty() {
         "local".to_string()
@@ -733,13 +730,19 @@ fn verify_folder(
         html_template: None,
         comparison: None,
     };
-    for (name, content) in bundle_reports(&report)? {
-        let evidence::Content::Bytes(again) = content else {
+    for (name, content) in bundle_reports(&report) {
+        let evidence::Content::Stream(render) = content else {
             continue;
         };
-        let kept = std::fs::read(bundle.join(&name))
-            .map_err(|e| Error::io(format!("reading `{name}`"), e))?;
-        if kept != again {
+        // Render again into a hash: the files' hashes were checked against the manifest above.
+        let mut hash = evidence::HashWriter::default();
+        render(&mut hash).map_err(|e| Error::io(format!("rendering `{name}`"), e))?;
+        let kept = manifest
+            .files
+            .iter()
+            .find(|f| f.path == name)
+            .map(|f| f.sha256.clone());
+        if kept != Some(hash.hex()) {
             lines.push(format!(
                 "MISMATCH: re-evaluating the bundled inputs does not reproduce `{name}`"
             ));
