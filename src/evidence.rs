@@ -88,13 +88,16 @@ fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
     Ok((size, hex(&hasher.finalize())))
 }
 
+/// Writes a rendered report.
+pub type Render<'a> = Box<dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()> + 'a>;
+
 /// The files of a bundle to write: relative path → source.
 pub enum Content<'a> {
     Bytes(Vec<u8>),
     /// Copied from a file (a large snapshot is never read into memory).
     File(PathBuf),
     /// Written by a renderer straight to the file (a large report is never held in memory).
-    Stream(Box<dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()> + 'a>),
+    Stream(Render<'a>),
 }
 
 /// A writer that only hashes: what a rendered file's SHA-256 would be, without the file.
