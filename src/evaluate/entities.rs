@@ -727,7 +727,7 @@ impl CedarBuilder {
             Value::Long(n) => RestrictedExpression::new_long(*n),
             Value::Str(s) => RestrictedExpression::new_string(s.to_string()),
             Value::Datetime(t) => RestrictedExpression::new_datetime(cedar_datetime(*t)),
-            Value::Duration(s) => cached(2, *s, || {
+            Value::Duration(s) => cached_duration(*s, || {
                 RestrictedExpression::new_duration(duration::cedar(*s))
             }),
             Value::Set(items) => RestrictedExpression::new_set(
@@ -763,23 +763,26 @@ impl CedarBuilder {
 }
 
 thread_local! {
-    static EXTENSION_VALUES: std::cell::RefCell<HashMap<(u8, i64), RestrictedExpression>> =
+    static EXTENSION_VALUES: std::cell::RefCell<HashMap<i64, RestrictedExpression>> =
         std::cell::RefCell::new(HashMap::new());
 }
 
 /// Duration expressions, reused by value (durations repeat: targets, lags in whole seconds).
 /// Building one re-parses the constructor's name each time. Bounded, per thread.
-fn cached(kind: u8, v: i64, make: impl FnOnce() -> RestrictedExpression) -> RestrictedExpression {
+fn cached_duration(
+    seconds: i64,
+    make: impl FnOnce() -> RestrictedExpression,
+) -> RestrictedExpression {
     EXTENSION_VALUES.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if let Some(e) = cache.get(&(kind, v)) {
+        if let Some(e) = cache.get(&seconds) {
             return e.clone();
         }
         if cache.len() >= 16_384 {
             cache.clear();
         }
         let e = make();
-        cache.insert((kind, v), e.clone());
+        cache.insert(seconds, e.clone());
         e
     })
 }

@@ -15,7 +15,7 @@ pub mod catalog;
 pub mod entities;
 pub mod packed;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -1320,13 +1320,4 @@ impl Evaluation {
             .map(String::as_str)
             .zip(v.facts.iter().map(Option::as_ref))
     }
-}
-
-/// Counts of verdicts by control and status, in catalog order.
-pub fn counts(eval: &Evaluation, controls: usize) -> Vec<BTreeMap<Status, usize>> {
-    let mut out = vec![BTreeMap::new(); controls];
-    for (c, _, s) in eval.statuses() {
-        *out[c as usize].entry(s).or_insert(0) += 1;
-    }
-    out
 }
