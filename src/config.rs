@@ -203,11 +203,79 @@ pub struct RawTests {
     pub paths: Vec<String>,
 }
 
+/// An account to collect through STS AssumeRole, besides (or instead of) the caller's own.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    pub role_arn: String,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// A label for progress and messages; the account id comes from the role ARN.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Which S3 buckets hold backups, and where logical dumps are written in them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawS3 {
+    /// Bucket names or globs (`*-backups`).
+    pub buckets: Vec<String>,
+    /// Bucket tags that mark a backup bucket (any one of them suffices).
+    pub tags: BTreeMap<String, String>,
+    /// The prefix logical dumps are written under (the bucket tag `drready:backup-prefix` overrides it).
+    pub prefix: Option<String>,
+    /// The date format of the part of the key after the prefix (`%Y/%m/%d/`): with it, the newest
+    /// object is found by listing only the keys written since the freshness window began.
+    pub key_date_format: Option<String>,
+    /// How far back (from collection) a dated listing starts.
+    pub lookback: Seconds,
+    /// The most keys listed under a prefix; past it the newest object is unknown (a gap).
+    pub max_keys: u32,
+}
+
+impl Default for RawS3 {
+    fn default() -> Self {
+        Self {
+            buckets: Vec::new(),
+            tags: BTreeMap::new(),
+            prefix: None,
+            key_date_format: None,
+            lookback: Seconds(2 * DAY),
+            max_keys: 10_000,
+        }
+    }
+}
+
+impl RawS3 {
+    /// No rule given: the built-in one (a name containing `backup`, or the tag `drready:role=backup`).
+    pub fn is_unset(&self) -> bool {
+        self.buckets.is_empty() && self.tags.is_empty()
+    }
+}
+
+/// How the live collectors run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawCollect {
+    /// AWS calls in flight at once, across accounts, regions and services.
+    pub concurrency: usize,
+}
+
+impl Default for RawCollect {
+    fn default() -> Self {
+        Self { concurrency: 16 }
+    }
+}
+
 /// `drready.toml` as written.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawConfig {
     pub scope: RawScope,
+    pub accounts: Vec<RawAccount>,
+    pub s3: RawS3,
+    pub collect: RawCollect,
     pub params: Params,
     pub default_component: Option<RawComponent>,
     pub components: Vec<RawComponent>,
@@ -221,6 +289,9 @@ pub struct RawConfig {
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub scope: RawScope,
+    pub accounts: Vec<RawAccount>,
+    pub s3: RawS3,
+    pub collect: RawCollect,
     pub params: Params,
     /// Components named in the config, in file order (the first matching rule wins).
     pub components: Vec<ConfigComponent>,
@@ -327,8 +398,36 @@ impl Config {
                 return Err(InputError::plain(path, "`scope.dr_region` is empty"));
             }
         }
+        for a in &raw.accounts {
+            if crate::collect::aws::arn_account(&a.role_arn).is_none() {
+                return Err(InputError::plain(
+                    path,
+                    format!(
+                        "`{}` in `[[accounts]]` is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+                        a.role_arn
+                    ),
+                ));
+            }
+        }
+        if raw.collect.concurrency == 0 {
+            return Err(InputError::plain(
+                path,
+                "`collect.concurrency` must be at least 1",
+            ));
+        }
+        if let Some(f) = &raw.s3.key_date_format {
+            if crate::collect::s3::check_date_format(f).is_err() {
+                return Err(InputError::plain(
+                    path,
+                    format!("`s3.key_date_format` `{f}` is not a strftime date format (e.g. `%Y/%m/%d/`)"),
+                ));
+            }
+        }
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(Config {
+            accounts: raw.accounts.clone(),
+            s3: raw.s3.clone(),
+            collect: raw.collect.clone(),
             doc_paths: raw
                 .docs
                 .paths

@@ -34,8 +34,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Judge a posture snapshot and print the scorecard
+    /// Judge the DR posture and print the scorecard: of a live AWS account (the default), a saved
+    /// snapshot (`--snapshot`) or the bundled example (`--example`)
     Audit(AuditArgs),
+    /// Collect the DR posture of AWS accounts into a snapshot (read-only calls)
+    Collect(CollectArgs),
+    /// Print the minimal read-only IAM policy the collectors need
+    IamPolicy(IamPolicyArgs),
     /// List the controls: id, title, severity, frameworks, remediation
     Controls(ControlsArgs),
     /// Work with Cedar policy folders
@@ -165,21 +170,60 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Where and how to collect live.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// A named profile of the shared AWS config and credentials files
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// A region to collect (repeat, or separate with commas); default: the config's
+    /// `scope.regions`, else the SDK's region. The DR region is always added
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// The region that must hold copies and replicas (default: the config's `scope.dr_region`)
+    #[arg(long, value_name = "REGION")]
+    pub dr_region: Option<String>,
+    /// Print the AWS requests made, per operation, on stderr
+    #[arg(long)]
+    pub calls: bool,
+    /// Attempts per AWS call, retries on throttling included (default 3; env AWS_MAX_ATTEMPTS)
+    #[arg(long, value_name = "N")]
+    pub max_attempts: Option<u32>,
+    /// No progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The configuration file (scope, accounts, backup buckets, parameters)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Write the snapshot here (default: stdout); an existing file is not overwritten
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// Send every AWS call to this endpoint (also AWS_ENDPOINT_URL), e.g. moto or LocalStack
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {}
+
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// The snapshot to judge
-    #[arg(
-        long,
-        value_name = "FILE",
-        required_unless_present = "example",
-        conflicts_with = "example"
-    )]
+    /// Judge this snapshot instead of collecting from AWS
+    #[arg(long, value_name = "FILE", conflicts_with = "example")]
     pub snapshot: Option<PathBuf>,
     /// Judge the bundled example (no AWS account needed)
     #[arg(long)]
     pub example: bool,
     #[command(flatten)]
     pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub live: LiveArgs,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -231,7 +275,7 @@ pub struct EvidenceArgs {
     /// Store the bundle's `.tar.gz` in S3 under Object Lock (COMPLIANCE mode): `s3://bucket/prefix`
     #[arg(long, value_name = "S3_URL")]
     pub upload: Option<String>,
-    /// The S3 endpoint for `--upload` (also `AWS_ENDPOINT_URL`), e.g. a local test server
+    /// Send AWS calls (live collection, `--upload`) to this endpoint (also `AWS_ENDPOINT_URL`), e.g. a local test server
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 }
@@ -290,6 +334,13 @@ pub fn parse_as_of(s: &str) -> Result<DateTime<Utc>, String> {
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
     match cli.command {
         Command::Audit(args) => audit(args, out),
+        Command::Collect(args) => collect_live(args, out),
+        Command::IamPolicy(_) => {
+            let text = serde_json::to_string_pretty(&crate::collect::permissions::policy())
+                .map_err(|e| Error::Other(e.to_string()))?;
+            writeln!(out, "{text}").map_err(|e| Error::io("writing output", e))?;
+            Ok(gate::EXIT_OK)
+        }
         Command::Controls(args) => controls(args, out),
         Command::Policy(PolicyCommand::Validate { dir }) => {
             let catalog = Catalog::load_dir_only(&dir)?;
@@ -410,9 +461,30 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
         gaps: &collected.gaps,
         ..Setup::new(&catalog, &config)
     };
-    let eval = match (&args.snapshot, args.example) {
-        (Some(path), _) => evaluate::evaluate_path(path, &setup)?,
-        (None, _) => {
+    // A live audit judges what it collected exactly as its evidence bundle keeps it: serialized,
+    // then read back, so that `evidence verify` re-evaluates the same bytes.
+    let live = match (&args.snapshot, args.example) {
+        (None, false) => {
+            let collection = crate::collect::aws::collect(
+                &config,
+                &live_options(&args.live, args.evidence.endpoint_url.clone()),
+            )?;
+            report_collection(&collection, args.live.calls);
+            let bytes = serde_json::to_vec_pretty(&collection.snapshot)
+                .map_err(|e| Error::Other(e.to_string()))?;
+            Some(bytes)
+        }
+        _ => None,
+    };
+    let eval = match (&args.snapshot, args.example, &live) {
+        (Some(path), _, _) => evaluate::evaluate_path(path, &setup)?,
+        (None, false, Some(bytes)) => {
+            let origin = Path::new(LIVE_ORIGIN);
+            let text = std::str::from_utf8(bytes).map_err(|e| Error::Other(e.to_string()))?;
+            let snapshot = crate::load::parse_snapshot(text, origin)?;
+            evaluate::evaluate_snapshot(snapshot, origin, &setup)?
+        }
+        _ => {
             let origin = Path::new(crate::example::SNAPSHOT_PATH);
             evaluate::evaluate_snapshot(crate::example::snapshot()?, origin, &setup)?
         }
@@ -468,9 +540,10 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
             (None, true) => crate::example::CONFIG.as_bytes().to_vec(),
             (None, false) => Vec::new(),
         };
-        let snapshot = match &args.snapshot {
-            Some(p) => evidence::Content::File(p.clone()),
-            None => evidence::Content::Bytes(crate::example::SNAPSHOT.as_bytes().to_vec()),
+        let snapshot = match (&args.snapshot, live) {
+            (Some(p), _) => evidence::Content::File(p.clone()),
+            (None, Some(bytes)) => evidence::Content::Bytes(bytes),
+            (None, None) => evidence::Content::Bytes(crate::example::SNAPSHOT.as_bytes().to_vec()),
         };
         let bundle = write_bundle(
             &report,
@@ -483,6 +556,87 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
         eprintln!("evidence: {}", bundle.display());
     }
     Ok(gate::exit_code(&catalog, &eval, args.fail_on, args.strict))
+}
+
+/// How a live collection is named in messages.
+const LIVE_ORIGIN: &str = "live collection";
+
+fn live_options(args: &LiveArgs, endpoint_url: Option<String>) -> crate::collect::aws::Options {
+    crate::collect::aws::Options {
+        profile: args.profile.clone(),
+        regions: args.regions.clone(),
+        endpoint_url,
+        max_attempts: args.max_attempts,
+        dr_region: args.dr_region.clone(),
+        progress: !args.quiet,
+    }
+}
+
+/// One line on stderr: what was collected, and at what cost (with `--calls`, per operation).
+fn report_collection(c: &crate::collect::aws::Collection, per_call: bool) {
+    let calls: u64 = c.calls.values().sum();
+    eprintln!(
+        "collected {} resources and {} alarms in {} account(s) × {} region(s): {} AWS requests, {} gap(s)",
+        c.snapshot.resources.len(),
+        c.snapshot.alarms.len(),
+        c.snapshot.scope.accounts.len(),
+        c.snapshot.scope.regions.len(),
+        calls,
+        c.snapshot.gaps.len()
+    );
+    if per_call {
+        for (op, n) in &c.calls {
+            eprintln!("  {op} {n}");
+        }
+    }
+}
+
+fn collect_live(args: CollectArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let config = load_config(args.config.as_deref())?;
+    if let Some(p) = &args.out {
+        if p.exists() {
+            return Err(Error::Other(format!(
+                "`{}` exists; drready does not overwrite snapshots",
+                p.display()
+            )));
+        }
+    }
+    let collection =
+        crate::collect::aws::collect(&config, &live_options(&args.live, args.endpoint_url))?;
+    report_collection(&collection, args.live.calls);
+    let bytes =
+        serde_json::to_vec_pretty(&collection.snapshot).map_err(|e| Error::Other(e.to_string()))?;
+    match &args.out {
+        Some(p) => write_new(p, &bytes)?,
+        None => {
+            out.write_all(&bytes)
+                .map_err(|e| Error::io("writing output", e))?;
+            writeln!(out).map_err(|e| Error::io("writing output", e))?;
+        }
+    }
+    Ok(gate::EXIT_OK)
+}
+
+/// Write a new file atomically: a temporary file beside it, renamed into place only if `path`
+/// does not exist by then.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes)
+        .map_err(|e| Error::io(format!("writing `{}`", tmp.display()), e))?;
+    // A hard link fails when the target exists: the file is never overwritten, never half-written.
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    linked.map_err(|e| Error::io(format!("writing `{}`", path.display()), e))
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), Error> {

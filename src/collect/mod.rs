@@ -1,11 +1,20 @@
 //! Collectors: the only stage that reads the outside world. Each source becomes snapshot records,
 //! and whatever could not be read becomes a gap, never an error that stops the run.
 //!
+//! - `aws`: live collection (credentials, accounts, regions, concurrency, gaps), driving
+//!   `rds`, `s3`, `backup`, `cloudwatch` and `iam`, one module per service.
 //! - `docs`: DR documents (Markdown) into `Document`s.
 //! - `dr_tests`: DR test history files (JSON, JSON Lines) into `DrTest`s.
 
+pub mod aws;
+pub mod backup;
+pub mod cloudwatch;
 pub mod docs;
 pub mod dr_tests;
+pub mod iam;
+pub mod permissions;
+pub mod rds;
+pub mod s3;
 
 use std::path::{Path, PathBuf};
 

@@ -223,6 +223,7 @@ fn gap_entity_type(gap: &Gap) -> Option<&'static str> {
         "document" | "docs" => "Document",
         "dr_test" | "dr_tests" => "DrTest",
         "cloudwatch_alarm" | "cloudwatch" => "AccountRegion",
+        "component" => "Component",
         _ => return None,
     })
 }
@@ -1207,7 +1208,7 @@ fn evaluate(
         let Some(ty) = gap_entity_type(g) else {
             continue;
         };
-        if matches!(ty, "Document" | "DrTest" | "AccountRegion") {
+        if matches!(ty, "Document" | "DrTest" | "AccountRegion" | "Component") {
             continue;
         }
         let id = format!(

@@ -1,0 +1,661 @@
+//! Live collection from AWS: credentials, accounts, regions, the clients, bounded concurrency, the
+//! progress bar, and the one place an SDK error becomes a gap.
+//!
+//! Collection runs in two phases. The first lists every service in every account and region at
+//! once (each call takes a permit from one semaphore, so `collect.concurrency` bounds the calls in
+//! flight across accounts × regions × services). The second needs the first: replica lag is read
+//! from CloudWatch in each replica's own region, snapshot copies and backup-plan selections are
+//! joined to the databases they concern. A failed call never stops the run: it becomes a `Gap`
+//! with the service, operation, account, region, resource, AWS error code and message, and the
+//! controls that needed its facts are no_evidence.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use aws_config::SdkConfig;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::snapshot::{Gap, Resource, Scope, Snapshot, SCHEMA_VERSION};
+
+/// How a live collection runs (from flags; the config adds regions, accounts and buckets).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A named profile of the shared AWS config files.
+    pub profile: Option<String>,
+    /// Regions to collect; the config's `scope.regions`, else the SDK's default region, when empty.
+    pub regions: Vec<String>,
+    /// Send every call here (moto, LocalStack); `AWS_ENDPOINT_URL` works as well.
+    pub endpoint_url: Option<String>,
+    /// Attempts per call, retries on throttling included (the SDK's default is 3).
+    pub max_attempts: Option<u32>,
+    /// The region that must hold copies and replicas (else the config's `scope.dr_region`).
+    pub dr_region: Option<String>,
+    /// Draw a progress bar on stderr (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// A collected snapshot and what collecting it cost.
+pub struct Collection {
+    pub snapshot: Snapshot,
+    /// HTTP requests made, by `service:Operation` (retries included).
+    pub calls: BTreeMap<String, u64>,
+}
+
+/// Counts the requests each operation makes, and remembers which operations were called.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl Recorder {
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        self.0.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+impl Intercept for Recorder {
+    fn name(&self) -> &'static str {
+        "drready-call-recorder"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(m) = cfg.load::<Metadata>() {
+            let key = format!("{}:{}", m.service(), m.name());
+            if let Ok(mut calls) = self.0.lock() {
+                *calls.entry(key).or_default() += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One account and region: the clients' shared configuration and what every call needs.
+#[derive(Clone)]
+pub struct Ctx {
+    pub account: String,
+    pub region: String,
+    pub sdk: SdkConfig,
+    pub recorder: Recorder,
+    limit: Arc<Semaphore>,
+    /// An endpoint override is set: S3 needs path-style addressing then.
+    pub path_style: bool,
+    /// When collection started: the snapshot's `collected_at`, and the end of every time window.
+    pub now: DateTime<Utc>,
+}
+
+impl Ctx {
+    /// A context of its own (tests); collection makes its contexts itself.
+    pub fn new(
+        account: &str,
+        region: &str,
+        sdk: SdkConfig,
+        concurrency: usize,
+        now: DateTime<Utc>,
+    ) -> Ctx {
+        Ctx {
+            account: account.to_string(),
+            region: region.to_string(),
+            sdk,
+            recorder: Recorder::default(),
+            limit: Arc::new(Semaphore::new(concurrency.max(1))),
+            path_style: false,
+            now,
+        }
+    }
+
+    /// The same account in another region.
+    pub fn in_region(&self, region: &str) -> Ctx {
+        let mut c = self.clone();
+        c.region = region.to_string();
+        c.sdk = self
+            .sdk
+            .to_builder()
+            .region(aws_config::Region::new(region.to_string()))
+            .build();
+        c
+    }
+
+    /// Wait for a permit, then run one call.
+    pub async fn call<F: std::future::Future>(&self, f: F) -> F::Output {
+        let _permit = self.limit.acquire().await;
+        f.await
+    }
+
+    pub fn rds(&self) -> aws_sdk_rds::Client {
+        let conf = aws_sdk_rds::config::Builder::from(&self.sdk)
+            .interceptor(self.recorder.clone())
+            .build();
+        aws_sdk_rds::Client::from_conf(conf)
+    }
+
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.sdk)
+            .force_path_style(self.path_style)
+            .interceptor(self.recorder.clone())
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    pub fn backup(&self) -> aws_sdk_backup::Client {
+        let conf = aws_sdk_backup::config::Builder::from(&self.sdk)
+            .interceptor(self.recorder.clone())
+            .build();
+        aws_sdk_backup::Client::from_conf(conf)
+    }
+
+    pub fn cloudwatch(&self) -> aws_sdk_cloudwatch::Client {
+        let conf = aws_sdk_cloudwatch::config::Builder::from(&self.sdk)
+            .interceptor(self.recorder.clone())
+            .build();
+        aws_sdk_cloudwatch::Client::from_conf(conf)
+    }
+
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        let conf = aws_sdk_iam::config::Builder::from(&self.sdk)
+            .interceptor(self.recorder.clone())
+            .build();
+        aws_sdk_iam::Client::from_conf(conf)
+    }
+
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::config::Builder::from(&self.sdk)
+            .interceptor(self.recorder.clone())
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+
+    /// A gap for a failed call. `resource_type` and `attributes` say which facts it leaves
+    /// unknown: a whole-list failure names the type and no attributes.
+    pub fn gap(
+        &self,
+        source: &str,
+        operation: &str,
+        failure: &Failure,
+        resource: Option<&str>,
+        resource_type: Option<&str>,
+        attributes: &[&str],
+    ) -> Gap {
+        Gap {
+            source: source.to_string(),
+            operation: operation.to_string(),
+            account: Some(self.account.clone()),
+            region: Some(self.region.clone()),
+            resource: resource.map(str::to_string),
+            resource_type: resource_type.map(str::to_string),
+            attributes: attributes.iter().map(|a| a.to_string()).collect(),
+            error_code: failure.code.clone(),
+            message: failure.message.clone(),
+            file: None,
+            line: None,
+        }
+    }
+}
+
+/// What an SDK error says, kept as data: the AWS error code and a one-line message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: Option<&str>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.map(str::to_string),
+            message: message.into(),
+        }
+    }
+
+    /// The error code is one of these.
+    pub fn is(&self, codes: &[&str]) -> bool {
+        self.code.as_deref().is_some_and(|c| codes.contains(&c))
+    }
+}
+
+/// Read an SDK error. An answer without an error code (an endpoint that does not implement the
+/// call answers 404 or 500 with an HTML page) is recorded with its HTTP status.
+pub fn failure<E>(err: &SdkError<E, HttpResponse>) -> Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    let code = err.code().map(str::to_string);
+    let message = match (err.message(), &code, status) {
+        (Some(m), _, _) if !m.trim().is_empty() => m.to_string(),
+        (_, None, Some(s)) if s >= 400 => {
+            format!("HTTP {s} without an error code (the endpoint may not implement this call)")
+        }
+        (_, Some(c), Some(s)) => format!("{c} (HTTP {s})"),
+        _ => {
+            // A dispatch failure or an answer that could not be read: the error and its causes.
+            let mut text = err.to_string();
+            let mut source = std::error::Error::source(err);
+            while let Some(inner) = source {
+                text.push_str(": ");
+                text.push_str(&inner.to_string());
+                source = inner.source();
+            }
+            text
+        }
+    };
+    let mut message = crate::error::one_line(&message);
+    if message.len() > 400 {
+        let mut end = 400;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push('…');
+    }
+    Failure { code, message }
+}
+
+/// The account id in an ARN (`arn:aws:iam::123456789012:role/x`).
+pub fn arn_account(arn: &str) -> Option<&str> {
+    let mut parts = arn.strip_prefix("arn:")?.split(':');
+    let account = parts.nth(3)?;
+    (!account.is_empty() && account.chars().all(|c| c.is_ascii_digit())).then_some(account)
+}
+
+/// The region in an ARN, when it has one.
+pub fn arn_region(arn: &str) -> Option<&str> {
+    let region = arn.strip_prefix("arn:")?.split(':').nth(2)?;
+    (!region.is_empty()).then_some(region)
+}
+
+/// An AWS SDK timestamp as chrono.
+pub fn time(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// The same instant for the SDK.
+pub fn aws_time(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
+    aws_smithy_types::DateTime::from_secs(t.timestamp())
+}
+
+/// Glob match (`*` and `?`), as backup selections and bucket rules use it.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    wildmatch::WildMatch::new(pattern).matches(text)
+}
+
+/// The progress bar on stderr: hidden unless asked for and stderr is a terminal.
+pub struct Progress(ProgressBar);
+
+impl Progress {
+    fn new(show: bool) -> Self {
+        let visible = show && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let bar = if visible {
+            ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} collecting [{bar:30}] {pos}/{len} {wide_msg}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Self(bar)
+    }
+
+    pub fn add(&self, n: u64) {
+        self.0.inc_length(n);
+    }
+
+    pub fn done(&self, what: &str) {
+        self.0.set_message(what.to_string());
+        self.0.inc(1);
+    }
+}
+
+/// What one account is collected with.
+struct Account {
+    id: String,
+    sdk: SdkConfig,
+}
+
+async fn base_config(opts: &Options) -> SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(crate::upload::http_client());
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(ep) = &opts.endpoint_url {
+        loader = loader.endpoint_url(ep);
+    }
+    if let Some(n) = opts.max_attempts {
+        loader = loader
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(n.max(1)));
+    }
+    loader.load().await
+}
+
+/// The accounts to collect: the caller's own, or each `[[accounts]]` role assumed through STS.
+async fn accounts(
+    base: &SdkConfig,
+    config: &Config,
+    recorder: &Recorder,
+) -> Result<Vec<Account>, Error> {
+    if config.accounts.is_empty() {
+        let conf = aws_sdk_sts::config::Builder::from(base)
+            .interceptor(recorder.clone())
+            .build();
+        let who = aws_sdk_sts::Client::from_conf(conf)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| {
+                let f = failure(&e);
+                Error::Other(format!(
+                    "cannot identify the AWS account (sts:GetCallerIdentity): {}{}; check the credentials (environment, --profile, SSO)",
+                    f.code.map(|c| format!("{c}: ")).unwrap_or_default(),
+                    f.message
+                ))
+            })?;
+        let id = who.account().unwrap_or_default().to_string();
+        return Ok(vec![Account {
+            id,
+            sdk: base.clone(),
+        }]);
+    }
+    let mut out = Vec::new();
+    for a in &config.accounts {
+        let mut provider = aws_config::sts::AssumeRoleProvider::builder(&a.role_arn)
+            .session_name("drready-audit")
+            .configure(base);
+        if let Some(x) = &a.external_id {
+            provider = provider.external_id(x);
+        }
+        let provider = provider.build().await;
+        let sdk = base
+            .to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .build();
+        out.push(Account {
+            id: arn_account(&a.role_arn).unwrap_or_default().to_string(),
+            sdk,
+        });
+    }
+    Ok(out)
+}
+
+/// The regions to collect: the flags', else the config's, else the SDK's default; the DR region
+/// is always among them, since copies and replicas are looked for there.
+fn regions(opts: &Options, config: &Config, base: &SdkConfig) -> Result<Vec<String>, Error> {
+    let dr_region = opts.dr_region.as_ref().or(config.scope.dr_region.as_ref());
+    let mut regions: Vec<String> = opts
+        .regions
+        .iter()
+        .flat_map(|r| r.split(','))
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if regions.is_empty() {
+        regions = config.scope.regions.clone();
+    }
+    if regions.is_empty() {
+        if let Some(r) = base.region() {
+            regions.push(r.to_string());
+        }
+    }
+    if let Some(dr) = dr_region {
+        if !regions.contains(dr) {
+            regions.push(dr.clone());
+        }
+    }
+    if regions.is_empty() {
+        return Err(Error::Other(
+            "no region to collect: pass --region, set `scope.regions` in the config, or AWS_REGION"
+                .into(),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    regions.retain(|r| seen.insert(r.clone()));
+    Ok(regions)
+}
+
+/// Collect the DR posture of every account and region into a snapshot.
+pub fn collect(config: &Config, opts: &Options) -> Result<Collection, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the collection runtime", e))?;
+    runtime.block_on(collect_async(config, opts))
+}
+
+async fn collect_async(config: &Config, opts: &Options) -> Result<Collection, Error> {
+    let now = Utc::now();
+    let recorder = Recorder::default();
+    let base = base_config(opts).await;
+    let regions = regions(opts, config, &base)?;
+    // STS and IAM calls go to the first region when the environment names none.
+    let base = if base.region().is_none() {
+        base.to_builder()
+            .region(aws_config::Region::new(regions[0].clone()))
+            .build()
+    } else {
+        base
+    };
+    let accounts = accounts(&base, config, &recorder).await?;
+    let limit = Arc::new(Semaphore::new(config.collect.concurrency.max(1)));
+    let path_style = opts.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+    let progress = Progress::new(opts.progress);
+    let window = std::time::Duration::from_secs(config.params.replica_lag_window.0);
+
+    let per_account = accounts.iter().map(|account| {
+        let home = Ctx {
+            account: account.id.clone(),
+            region: regions[0].clone(),
+            sdk: account
+                .sdk
+                .to_builder()
+                .region(aws_config::Region::new(regions[0].clone()))
+                .build(),
+            recorder: recorder.clone(),
+            limit: limit.clone(),
+            path_style,
+            now,
+        };
+        let regions = &regions;
+        let progress = &progress;
+        async move { collect_account(home, regions, config, progress, window).await }
+    });
+    let results = futures::future::join_all(per_account).await;
+
+    let mut resources = Vec::new();
+    let mut gaps = Vec::new();
+    let mut alarms = Vec::new();
+    for r in results {
+        resources.extend(r.resources);
+        gaps.extend(r.gaps);
+        alarms.extend(r.alarms);
+    }
+    // Deterministic output: sorted by type and id.
+    resources.sort_by(|a: &Resource, b: &Resource| {
+        (a.type_name(), a.record().id()).cmp(&(b.type_name(), b.record().id()))
+    });
+    alarms.sort_by(|a, b| a.id.cmp(&b.id));
+    let key = |g: &Gap| {
+        (
+            g.source.clone(),
+            g.operation.clone(),
+            g.account.clone(),
+            g.region.clone(),
+            g.resource.clone(),
+            g.resource_type.clone(),
+            g.attributes.clone(),
+            g.message.clone(),
+        )
+    };
+    gaps.sort_by_key(key);
+    // The same failure met twice (one per backup plan, say) is one gap.
+    gaps.dedup_by(|a, b| key(a) == key(b));
+    let snapshot = Snapshot {
+        schema_version: SCHEMA_VERSION,
+        collected_at: now,
+        tool_version: crate::VERSION.to_string(),
+        scope: Scope {
+            accounts: accounts.iter().map(|a| a.id.clone()).collect(),
+            regions,
+            dr_region: opts
+                .dr_region
+                .clone()
+                .or_else(|| config.scope.dr_region.clone()),
+        },
+        components: Vec::new(),
+        documents: Vec::new(),
+        dr_tests: Vec::new(),
+        gaps,
+        program: Default::default(),
+        alarms,
+        resources,
+    };
+    Ok(Collection {
+        snapshot,
+        calls: recorder.calls(),
+    })
+}
+
+struct AccountResult {
+    resources: Vec<Resource>,
+    gaps: Vec<Gap>,
+    alarms: Vec<crate::snapshot::CloudwatchAlarm>,
+}
+
+async fn collect_account(
+    home: Ctx,
+    regions: &[String],
+    config: &Config,
+    progress: &Progress,
+    window: std::time::Duration,
+) -> AccountResult {
+    let ctxs: Vec<Ctx> = regions.iter().map(|r| home.in_region(r)).collect();
+    progress.add(2 + 3 * ctxs.len() as u64);
+    // Phase one: every service in every region at once.
+    let iam = async {
+        let r = super::iam::collect(&home).await;
+        progress.done(&format!("{}: iam", home.account));
+        r
+    };
+    let s3 = async {
+        let r = super::s3::collect(&home, &config.s3).await;
+        progress.done(&format!("{}: s3", home.account));
+        r
+    };
+    let rds = futures::future::join_all(ctxs.iter().map(|c| async move {
+        let r = super::rds::collect(c).await;
+        progress.done(&format!("{} {}: rds", c.account, c.region));
+        r
+    }));
+    let backup = futures::future::join_all(ctxs.iter().map(|c| async move {
+        let r = super::backup::collect(c, &config.params).await;
+        progress.done(&format!("{} {}: backup", c.account, c.region));
+        r
+    }));
+    let alarms = futures::future::join_all(ctxs.iter().map(|c| async move {
+        let r = super::cloudwatch::alarms(c).await;
+        progress.done(&format!("{} {}: cloudwatch", c.account, c.region));
+        r
+    }));
+    let (iam, s3, rds, backup, alarms) = futures::join!(iam, s3, rds, backup, alarms);
+
+    let mut resources = Vec::new();
+    let mut gaps = Vec::new();
+    let (r, g) = iam;
+    resources.extend(r);
+    gaps.extend(g);
+    let (r, g) = s3;
+    resources.extend(r);
+    gaps.extend(g);
+    let mut all_alarms = Vec::new();
+    for (a, g) in alarms {
+        all_alarms.extend(a);
+        gaps.extend(g);
+    }
+
+    // Phase two: replica lag in each replica's region, then the joins.
+    let mut rds = super::rds::Raw::merge(rds);
+    let wanted = rds.lag_queries();
+    let by_region: BTreeMap<&str, Vec<&super::cloudwatch::LagQuery>> =
+        wanted.iter().fold(BTreeMap::new(), |mut m, q| {
+            m.entry(q.region.as_str()).or_default().push(q);
+            m
+        });
+    progress.add(by_region.len() as u64);
+    let lag_results = futures::future::join_all(by_region.into_iter().map(|(region, queries)| {
+        let ctx = home.in_region(region);
+        async move {
+            let r = super::cloudwatch::replica_lag(&ctx, &queries, window).await;
+            progress.done(&format!("{} {}: replica lag", ctx.account, ctx.region));
+            r
+        }
+    }))
+    .await;
+    let mut lags: HashMap<String, f64> = HashMap::new();
+    for (found, failed) in lag_results {
+        lags.extend(found);
+        rds.lag_failures.extend(failed);
+    }
+    let backup = super::backup::Raw::merge(backup);
+    let (db_resources, db_gaps) = rds.assemble(&lags, &backup);
+    resources.extend(db_resources);
+    gaps.extend(db_gaps);
+    let (b_resources, b_gaps) = backup.assemble(&resources);
+    resources.extend(b_resources);
+    gaps.extend(b_gaps);
+    AccountResult {
+        resources,
+        gaps,
+        alarms: all_alarms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_split() {
+        assert_eq!(
+            arn_account("arn:aws:iam::123456789012:role/x"),
+            Some("123456789012")
+        );
+        assert_eq!(arn_account("arn:aws:iam:::role/x"), None);
+        assert_eq!(arn_account("role/x"), None);
+        assert_eq!(
+            arn_region("arn:aws:rds:us-west-2:1:db:replica"),
+            Some("us-west-2")
+        );
+        assert_eq!(arn_region("arn:aws:s3:::bucket"), None);
+    }
+
+    #[test]
+    fn globs_match_like_backup_selections() {
+        assert!(glob(
+            "arn:aws:rds:*:*:db:*",
+            "arn:aws:rds:us-east-1:1:db:orders"
+        ));
+        assert!(!glob(
+            "arn:aws:rds:*:*:cluster:*",
+            "arn:aws:rds:us-east-1:1:db:orders"
+        ));
+        assert!(glob("*", "anything"));
+    }
+}

@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""Seed a moto_server through the AWS API itself (boto3), for drready's collector tests.
+
+    seed.py ENDPOINT planted     good and bad resources in us-east-1 and us-west-2 (tests/live.rs)
+    seed.py ENDPOINT bench N     N of each resource kind (scripts/bench-live.sh)
+    seed.py ENDPOINT restricted  a user allowed only a few read calls; prints its keys as JSON
+
+Every resource is created with the same calls a real account would see; nothing is written into
+moto's internals.
+"""
+
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+
+EAST, WEST = "us-east-1", "us-west-2"
+ACCOUNT = "123456789012"
+
+
+def client(endpoint, service, region=EAST, **creds):
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id=creds.get("key", "testing"),
+        aws_secret_access_key=creds.get("secret", "testing"),
+    )
+
+
+def db(rds, name, **kw):
+    args = dict(
+        DBInstanceIdentifier=name,
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="drready",
+        MasterUserPassword="not-a-secret-1",
+        AllocatedStorage=20,
+    )
+    args.update(kw)
+    rds.create_db_instance(**args)
+    return rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]["DBInstanceArn"]
+
+
+def planted(endpoint):
+    rds_e, rds_w = client(endpoint, "rds", EAST), client(endpoint, "rds", WEST)
+    # good-db: every RDS control's good side, with a replica in the DR region.
+    good = db(
+        rds_e,
+        "good-db",
+        BackupRetentionPeriod=14,
+        MultiAZ=True,
+        StorageEncrypted=True,
+        DeletionProtection=True,
+        Tags=[{"Key": "app", "Value": "orders"}, {"Key": "backup", "Value": "daily"}],
+    )
+    rds_w.create_db_instance_read_replica(
+        DBInstanceIdentifier="good-db-replica",
+        SourceDBInstanceIdentifier=good,
+        DBInstanceClass="db.t3.micro",
+    )
+    rds_e.create_db_snapshot(DBSnapshotIdentifier="good-db-manual", DBInstanceIdentifier="good-db")
+    snap = rds_e.describe_db_snapshots(DBSnapshotIdentifier="good-db-manual")["DBSnapshots"][0]
+    rds_w.copy_db_snapshot(
+        SourceDBSnapshotIdentifier=snap["DBSnapshotArn"],
+        TargetDBSnapshotIdentifier="good-db-manual-copy",
+        SourceRegion=EAST,
+    )
+    # bad-db: no backups, unencrypted, single-AZ, unprotected.
+    db(
+        rds_e,
+        "bad-db",
+        BackupRetentionPeriod=0,
+        MultiAZ=False,
+        StorageEncrypted=False,
+        DeletionProtection=False,
+        Tags=[{"Key": "app", "Value": "legacy"}],
+    )
+    # west-db: in the DR region itself, retention too short.
+    db(rds_w, "west-db", BackupRetentionPeriod=3, MultiAZ=True, StorageEncrypted=True, DeletionProtection=True)
+
+    cw_e, cw_w = client(endpoint, "cloudwatch", EAST), client(endpoint, "cloudwatch", WEST)
+    cw_w.put_metric_data(
+        Namespace="AWS/RDS",
+        MetricData=[
+            {
+                "MetricName": "ReplicaLag",
+                "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "good-db-replica"}],
+                "Value": v,
+            }
+            for v in (4.0, 42.0, 7.0)
+        ],
+    )
+    sns = "arn:aws:sns:%s:%s:dr-oncall"
+    cw_w.put_metric_alarm(
+        AlarmName="good-db-replica-lag",
+        Namespace="AWS/RDS",
+        MetricName="ReplicaLag",
+        Dimensions=[{"Name": "DBInstanceIdentifier", "Value": "good-db-replica"}],
+        Statistic="Maximum",
+        Period=60,
+        EvaluationPeriods=5,
+        Threshold=300,
+        ComparisonOperator="GreaterThanThreshold",
+        AlarmActions=[sns % (WEST, ACCOUNT)],
+    )
+    cw_e.put_metric_alarm(
+        AlarmName="backup-jobs-failed",
+        Namespace="AWS/Backup",
+        MetricName="NumberOfBackupJobsFailed",
+        Statistic="Sum",
+        Period=3600,
+        EvaluationPeriods=1,
+        Threshold=0,
+        ComparisonOperator="GreaterThanThreshold",
+        AlarmActions=[sns % (EAST, ACCOUNT)],
+    )
+
+    s3_e, s3_w = client(endpoint, "s3", EAST), client(endpoint, "s3", WEST)
+    s3_w.create_bucket(
+        Bucket="orders-backup-dr",
+        CreateBucketConfiguration={"LocationConstraint": WEST},
+        ObjectLockEnabledForBucket=True,
+    )
+    s3_e.create_bucket(Bucket="orders-backup", ObjectLockEnabledForBucket=True)
+    s3_e.put_bucket_tagging(
+        Bucket="orders-backup",
+        Tagging={"TagSet": [{"Key": "drready:backup-prefix", "Value": "dumps/"}, {"Key": "app", "Value": "orders"}]},
+    )
+    for b, s3 in (("orders-backup", s3_e), ("orders-backup-dr", s3_w)):
+        s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_encryption(
+            Bucket=b,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/backups"}}]
+            },
+        )
+        s3.put_object_lock_configuration(
+            Bucket=b,
+            ObjectLockConfiguration={
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 35}},
+            },
+        )
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=b,
+            LifecycleConfiguration={
+                "Rules": [{"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 120}}]
+            },
+        )
+        s3.put_public_access_block(
+            Bucket=b,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+    s3_e.put_bucket_replication(
+        Bucket="orders-backup",
+        ReplicationConfiguration={
+            "Role": "arn:aws:iam::%s:role/s3-replication" % ACCOUNT,
+            "Rules": [
+                {
+                    "ID": "to-dr",
+                    "Status": "Enabled",
+                    "Priority": 1,
+                    "Filter": {"Prefix": ""},
+                    "DeleteMarkerReplication": {"Status": "Disabled"},
+                    "Destination": {"Bucket": "arn:aws:s3:::orders-backup-dr"},
+                }
+            ],
+        },
+    )
+    s3_e.put_object(Bucket="orders-backup", Key="dumps/2026/12/01/orders.sql.gz", Body=b"dump")
+    # A backup bucket by name with nothing configured, and a bucket that holds no backups.
+    s3_e.create_bucket(Bucket="legacy-backups")
+    s3_e.create_bucket(Bucket="website-assets")
+    # Not named like a backup bucket, but tagged as one.
+    s3_e.create_bucket(Bucket="wal-archive")
+    s3_e.put_bucket_tagging(Bucket="wal-archive", Tagging={"TagSet": [{"Key": "drready:role", "Value": "backup"}]})
+
+    bk_e, bk_w = client(endpoint, "backup", EAST), client(endpoint, "backup", WEST)
+    bk_w.create_backup_vault(BackupVaultName="dr-vault")
+    bk_e.create_backup_vault(BackupVaultName="main-vault")
+    bk_e.put_backup_vault_lock_configuration(BackupVaultName="main-vault", MinRetentionDays=14)
+    bk_e.create_backup_vault(BackupVaultName="unlocked-vault")
+    dr_vault = "arn:aws:backup:%s:%s:backup-vault:dr-vault" % (WEST, ACCOUNT)
+    bk_e.create_backup_plan(
+        BackupPlan={
+            "BackupPlanName": "daily",
+            "Rules": [
+                {
+                    "RuleName": "daily-35d",
+                    "TargetBackupVaultName": "main-vault",
+                    "ScheduleExpression": "cron(0 5 ? * * *)",
+                    "Lifecycle": {"DeleteAfterDays": 35},
+                    "CopyActions": [{"DestinationBackupVaultArn": dr_vault, "Lifecycle": {"DeleteAfterDays": 35}}],
+                }
+            ],
+        }
+    )
+    bk_e.create_backup_plan(
+        BackupPlan={
+            "BackupPlanName": "weekly-short",
+            "Rules": [
+                {
+                    "RuleName": "weekly-7d",
+                    "TargetBackupVaultName": "unlocked-vault",
+                    "ScheduleExpression": "cron(0 5 ? * SUN *)",
+                    "Lifecycle": {"DeleteAfterDays": 7},
+                }
+            ],
+        }
+    )
+
+    iam = client(endpoint, "iam")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+    iam.create_role(RoleName="DRAutomationRole", AssumeRolePolicyDocument=trust)
+    iam.put_role_policy(
+        RoleName="DRAutomationRole",
+        PolicyName="dr-automation",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": ["rds:Describe*", "backup:List*"], "Resource": "*"},
+                    {
+                        "Effect": "Allow",
+                        "Action": "rds:PromoteReadReplica",
+                        "Resource": "arn:aws:rds:us-west-2:%s:db:good-db-replica" % ACCOUNT,
+                    },
+                ],
+            }
+        ),
+    )
+    iam.create_role(RoleName="backup-admin", AssumeRolePolicyDocument=trust)
+    policy = iam.create_policy(
+        PolicyName="backup-everything",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "backup:*", "Resource": "*"}]}
+        ),
+    )["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="backup-admin", PolicyArn=policy)
+    iam.create_user(UserName="reader")
+    iam.put_user_policy(
+        UserName="reader",
+        PolicyName="read",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+        ),
+    )
+
+
+def restricted(endpoint):
+    """A user who may list RDS instances and nothing else of what drready reads."""
+    iam = client(endpoint, "iam")
+    iam.create_user(UserName="auditor-restricted")
+    iam.put_user_policy(
+        UserName="auditor-restricted",
+        PolicyName="only-rds-instances",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["rds:DescribeDBInstances", "sts:GetCallerIdentity"],
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+    )
+    key = iam.create_access_key(UserName="auditor-restricted")["AccessKey"]
+    print(json.dumps({"key": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
+
+
+def bench(endpoint, n):
+    """N of each kind, half in each region: RDS instances (every other one with a cross-region
+    replica), buckets, backup plans and vaults, alarms, roles."""
+
+    def one(i):
+        region = EAST if i % 2 == 0 else WEST
+        other = WEST if region == EAST else EAST
+        rds = client(endpoint, "rds", region)
+        arn = db(rds, "db-%05d" % i, BackupRetentionPeriod=7, MultiAZ=True, StorageEncrypted=True)
+        if i % 4 == 0:
+            client(endpoint, "rds", other).create_db_instance_read_replica(
+                DBInstanceIdentifier="db-%05d-replica" % i,
+                SourceDBInstanceIdentifier=arn,
+                DBInstanceClass="db.t3.micro",
+            )
+        s3 = client(endpoint, "s3", region)
+        conf = {} if region == EAST else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket="bench-backup-%05d" % i, **conf)
+        backup = client(endpoint, "backup", region)
+        backup.create_backup_vault(BackupVaultName="vault-%05d" % i)
+        backup.create_backup_plan(
+            BackupPlan={
+                "BackupPlanName": "plan-%05d" % i,
+                "Rules": [
+                    {
+                        "RuleName": "daily",
+                        "TargetBackupVaultName": "vault-%05d" % i,
+                        "ScheduleExpression": "cron(0 5 ? * * *)",
+                        "Lifecycle": {"DeleteAfterDays": 35},
+                    }
+                ],
+            }
+        )
+        client(endpoint, "cloudwatch", region).put_metric_alarm(
+            AlarmName="alarm-%05d" % i,
+            Namespace="AWS/RDS",
+            MetricName="ReplicaLag",
+            Dimensions=[{"Name": "DBInstanceIdentifier", "Value": "db-%05d-replica" % i}],
+            Statistic="Maximum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=300,
+            ComparisonOperator="GreaterThanThreshold",
+            AlarmActions=["arn:aws:sns:%s:%s:oncall" % (region, ACCOUNT)],
+        )
+        client(endpoint, "iam").create_role(
+            RoleName="role-%05d" % i,
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one, range(n)))
+
+
+if __name__ == "__main__":
+    endpoint, mode = sys.argv[1], sys.argv[2]
+    if mode == "planted":
+        planted(endpoint)
+    elif mode == "restricted":
+        restricted(endpoint)
+    elif mode == "bench":
+        bench(endpoint, int(sys.argv[3]))
+    else:
+        sys.exit("unknown mode %r" % mode)
