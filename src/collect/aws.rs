@@ -234,8 +234,16 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let status = err.raw_response().map(|r| r.status().as_u16());
-    let code = err.code().map(str::to_string);
-    let message = match (err.message(), &code, status) {
+    // Some endpoints wrap query-protocol errors as `<ErrorResponse><Errors><Error>`, which the SDK
+    // does not read: the code and message are then taken from the body itself.
+    let body = err
+        .raw_response()
+        .and_then(|r| r.body().bytes())
+        .map(String::from_utf8_lossy);
+    let from_body = |tag: &str| body.as_deref().and_then(|b| xml_text(b, tag));
+    let code = err.code().map(str::to_string).or_else(|| from_body("Code"));
+    let body_message = from_body("Message");
+    let message = match (err.message().or(body_message.as_deref()), &code, status) {
         (Some(m), _, _) if !m.trim().is_empty() => m.to_string(),
         (_, None, Some(s)) if s >= 400 => {
             format!("HTTP {s} without an error code (the endpoint may not implement this call)")
@@ -263,6 +271,15 @@ where
         message.push('…');
     }
     Failure { code, message }
+}
+
+/// The text of the first `<tag>` element of an XML body.
+fn xml_text(body: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let start = body.find(&open)? + open.len();
+    let end = body[start..].find(&format!("</{tag}>"))? + start;
+    let text = body[start..end].trim();
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 /// The account id in an ARN (`arn:aws:iam::123456789012:role/x`).
@@ -630,6 +647,14 @@ async fn collect_account(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_codes_are_read_from_wrapped_bodies() {
+        let body = "<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>not authorized</Message></Error></Errors></ErrorResponse>";
+        assert_eq!(xml_text(body, "Code").as_deref(), Some("AccessDenied"));
+        assert_eq!(xml_text(body, "Message").as_deref(), Some("not authorized"));
+        assert_eq!(xml_text("<html>500</html>", "Code"), None);
+    }
 
     #[test]
     fn arns_split() {

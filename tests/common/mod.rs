@@ -29,3 +29,98 @@ pub fn fixture(path: &str) -> PathBuf {
         .join("tests/fixtures")
         .join(path)
 }
+
+/// A moto_server on a free loopback port, stopped when dropped.
+pub struct Moto {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Moto {
+    /// Start one with these environment variables; `None` when moto_server is not installed
+    /// (under `CI=true` that is a failure: CI installs it).
+    #[expect(
+        clippy::unwrap_used,
+        reason = "a test should fail loudly on the first surprise"
+    )]
+    pub fn start(env: &[(&str, &str)]) -> Option<Moto> {
+        use std::net::{TcpListener, TcpStream};
+        use std::time::{Duration, Instant};
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = std::process::Command::new("moto_server");
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let Ok(child) = cmd.spawn() else {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must install moto[server] (see .ci/run)"
+            );
+            eprintln!("skipped: no moto_server on this machine");
+            return None;
+        };
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto_server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        })
+    }
+
+    /// Run `tests/moto/seed.py URL ARGS...` (seeding through the AWS API with boto3); its stdout.
+    #[expect(
+        clippy::unwrap_used,
+        reason = "a test should fail loudly on the first surprise"
+    )]
+    pub fn seed(&self, args: &[&str]) -> String {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto/seed.py");
+        let out = std::process::Command::new("python3")
+            .arg(script)
+            .arg(&self.url)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "seeding failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+/// drready with the given AWS credentials and no profile, region or endpoint from the environment.
+pub fn drready_with_keys(key: &str, secret: &str) -> Command {
+    let mut c = drready();
+    c.env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        // Unimplemented calls answer 500 and would be retried: once is enough against moto.
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_SESSION_TOKEN");
+    c
+}

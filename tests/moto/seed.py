@@ -255,7 +255,17 @@ def planted(endpoint):
 
 
 def restricted(endpoint):
-    """A user who may list RDS instances and nothing else of what drready reads."""
+    """One database, and a user who may list RDS instances and nothing else of what drready
+    reads: exactly four requests, made before moto starts enforcing IAM."""
+    client(endpoint, "rds").create_db_instance(
+        DBInstanceIdentifier="restricted-db",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="drready",
+        MasterUserPassword="not-a-secret-1",
+        AllocatedStorage=20,
+        BackupRetentionPeriod=7,
+    )
     iam = client(endpoint, "iam")
     iam.create_user(UserName="auditor-restricted")
     iam.put_user_policy(
