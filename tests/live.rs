@@ -363,3 +363,61 @@ fn access_denied_turns_controls_into_no_evidence() {
                 && x["status"] == "pass")
     );
 }
+
+#[test]
+fn accounts_are_collected_through_assumed_roles() {
+    let Some(moto) = Moto::start(&[]) else { return };
+    moto.seed(&["planted"]);
+    moto.seed(&["other-account"]);
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("drready.toml");
+    std::fs::write(
+        &config,
+        "[scope]\nregions = [\"us-east-1\"]\n[[accounts]]\nrole_arn = \"arn:aws:iam::111111111111:role/drready-audit\"\n",
+    )
+    .unwrap();
+    let out = drready_with_keys("testing", "testing")
+        .args([
+            "collect",
+            "--config",
+            config.to_str().unwrap(),
+            "--endpoint-url",
+            &moto.url,
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let snapshot: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        snapshot["scope"]["accounts"],
+        serde_json::json!(["111111111111"])
+    );
+    let dbs: Vec<(&str, &str)> = snapshot["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "rds_instance")
+        .map(|r| (r["name"].as_str().unwrap(), r["account"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        dbs,
+        [("other-db", "111111111111")],
+        "only the assumed account's databases"
+    );
+
+    // A role ARN that is not one is a located config error.
+    std::fs::write(&config, "[[accounts]]\nrole_arn = \"drready-audit\"\n").unwrap();
+    drready_with_keys("testing", "testing")
+        .args([
+            "collect",
+            "--config",
+            config.to_str().unwrap(),
+            "--endpoint-url",
+            &moto.url,
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is not a role ARN"));
+}

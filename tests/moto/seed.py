@@ -4,6 +4,7 @@
     seed.py ENDPOINT planted     good and bad resources in us-east-1 and us-west-2 (tests/live.rs)
     seed.py ENDPOINT bench N     N of each resource kind (scripts/bench-live.sh)
     seed.py ENDPOINT restricted  a user allowed only a few read calls; prints its keys as JSON
+    seed.py ENDPOINT other-account   a database in a second account, reached through AssumeRole
 
 Every resource is created with the same calls a real account would see; nothing is written into
 moto's internals.
@@ -288,6 +289,22 @@ def restricted(endpoint):
     print(json.dumps({"key": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
 
 
+def other_account(endpoint):
+    """One database in account 111111111111, created through a role assumed there."""
+    creds = client(endpoint, "sts").assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/drready-audit", RoleSessionName="seed"
+    )["Credentials"]
+    rds = boto3.client(
+        "rds",
+        region_name=EAST,
+        endpoint_url=endpoint,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    db(rds, "other-db", BackupRetentionPeriod=7)
+
+
 def bench(endpoint, n):
     """N of each kind, half in each region: RDS instances (every other one with a cross-region
     replica), buckets, backup plans and vaults, alarms, roles."""
@@ -346,6 +363,8 @@ if __name__ == "__main__":
     endpoint, mode = sys.argv[1], sys.argv[2]
     if mode == "planted":
         planted(endpoint)
+    elif mode == "other-account":
+        other_account(endpoint)
     elif mode == "restricted":
         restricted(endpoint)
     elif mode == "bench":
