@@ -416,7 +416,7 @@ impl Config {
             ));
         }
         if let Some(f) = &raw.s3.key_date_format {
-            if crate::collect::s3::check_date_format(f).is_err() {
+            if !crate::collect::s3::is_date_format(f) {
                 return Err(InputError::plain(
                     path,
                     format!("`s3.key_date_format` `{f}` is not a strftime date format (e.g. `%Y/%m/%d/`)"),

@@ -753,7 +753,7 @@ impl Raw {
                 }
             });
             let mut restores = self.restores.get(&arn).cloned().unwrap_or_default();
-            restores.sort_by(|a, b| b.started.cmp(&a.started));
+            restores.sort_by_key(|r| std::cmp::Reverse(r.started));
             let (name, tags) = match by_id.get(arn.as_str()) {
                 Some(r) => (
                     Some(format!("{} (AWS Backup)", r.record().display_name())),

@@ -118,7 +118,7 @@ pub async fn alarms(ctx: &Ctx) -> (Vec<CloudwatchAlarm>, Vec<Gap>) {
                         a.alarm_actions().to_vec()
                     };
                     // A plain alarm names its metric; a metric-math alarm lists its metrics.
-                    let mut metrics: Vec<(String, String, Vec<(String, String)>)> = Vec::new();
+                    let mut metrics: Vec<WatchedMetric> = Vec::new();
                     if let (Some(ns), Some(m)) = (a.namespace(), a.metric_name()) {
                         metrics.push((ns.to_string(), m.to_string(), dims(a.dimensions())));
                     }
@@ -169,6 +169,9 @@ pub async fn alarms(ctx: &Ctx) -> (Vec<CloudwatchAlarm>, Vec<Gap>) {
     }
     (out, Vec::new())
 }
+
+/// (namespace, metric name, dimensions) of a metric an alarm watches.
+type WatchedMetric = (String, String, Vec<(String, String)>);
 
 fn dims(d: &[Dimension]) -> Vec<(String, String)> {
     d.iter()

@@ -26,20 +26,29 @@ pub const ROLE_TAG: (&str, &str) = ("drready:role", "backup");
 /// The tag that names a bucket's backup prefix.
 pub const PREFIX_TAG: &str = "drready:backup-prefix";
 
-/// Check a strftime date format without panicking on a bad one.
-pub fn check_date_format(f: &str) -> Result<(), ()> {
+/// Whether a strftime date format is valid (checked up front: chrono panics on a bad one).
+pub fn is_date_format(f: &str) -> bool {
     use std::fmt::Write;
     let items = chrono::format::StrftimeItems::new(f);
     if items
         .clone()
         .any(|i| matches!(i, chrono::format::Item::Error))
     {
-        return Err(());
+        return false;
     }
+    let Some(day) = chrono::NaiveDate::from_ymd_opt(2026, 1, 2) else {
+        return false;
+    };
     let mut s = String::new();
-    let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 2).ok_or(())?;
-    write!(s, "{}", day.format_with_items(items)).map_err(|_| ())
+    write!(s, "{}", day.format_with_items(items)).is_ok()
 }
+
+/// A candidate bucket with its tags and region, each read or failed.
+type Candidate = (
+    Listed,
+    Result<BTreeMap<String, String>, Failure>,
+    Result<String, Failure>,
+);
 
 struct Listed {
     name: String,
@@ -96,11 +105,7 @@ pub async fn collect(ctx: &Ctx, rule: &RawS3) -> (Vec<Resource>, Vec<Gap>) {
     };
     // Region and tags of each candidate, as few calls as the rule allows.
     let concurrency = 16;
-    let candidates: Vec<(
-        Listed,
-        Result<BTreeMap<String, String>, Failure>,
-        Result<String, Failure>,
-    )> = futures::stream::iter(
+    let candidates: Vec<Candidate> = futures::stream::iter(
         listed
             .into_iter()
             .filter(|b| needs_tags || by_name(&b.name)),
@@ -499,7 +504,7 @@ async fn newest_object(
 mod tests {
     #[test]
     fn date_formats_are_checked() {
-        assert!(super::check_date_format("%Y/%m/%d/").is_ok());
-        assert!(super::check_date_format("%Q").is_err());
+        assert!(super::is_date_format("%Y/%m/%d/"));
+        assert!(!super::is_date_format("%Q"));
     }
 }
