@@ -15,6 +15,7 @@ pub mod example;
 pub mod gate;
 pub mod load;
 pub mod plan;
+pub mod remediate;
 pub mod report;
 pub mod score;
 pub mod snapshot;

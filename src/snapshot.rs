@@ -296,7 +296,20 @@ resource_record! {
         /// Names of the AWS Backup plans whose selections include this database.
         #[serde(default)]
         pub backup_plans: Option<Vec<String>>,
+        /// Where an on-demand AWS Backup job of this database goes: the first selecting plan's
+        /// vault and its selection's role (remediation uses it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub backup_target: Option<BackupTarget>,
     }
+}
+
+/// The vault and IAM role an on-demand backup job of a resource uses.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BackupTarget {
+    pub plan: String,
+    pub vault: String,
+    pub role_arn: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -202,6 +202,11 @@ fn a_live_audit_judges_what_was_planted() {
         .iter()
         .all(|(_, (s, cause))| s == "no_evidence" && cause.contains("ListProtectedResources")));
 
+    // Restore jobs are not in moto: the newest restore of a component is unknown, not absent.
+    expect("restore-time-within-rto", "orders", "no_evidence");
+    let (_, cause) = &v[&("restore-time-within-rto".to_string(), "orders".to_string())];
+    assert!(cause.contains("ListRestoreJobs"), "{cause}");
+
     // IAM and alarms.
     expect("iam-backup-deletion-restricted", "backup-admin", "fail");
     expect("iam-backup-deletion-restricted", "reader", "pass");

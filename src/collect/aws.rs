@@ -447,6 +447,44 @@ fn regions(opts: &Options, config: &Config, base: &SdkConfig) -> Result<Vec<Stri
     Ok(regions)
 }
 
+/// One context per account (in the first region), for calls outside collection (remediation).
+pub async fn account_contexts(
+    config: &Config,
+    opts: &Options,
+) -> Result<(Vec<Ctx>, Recorder), Error> {
+    let recorder = Recorder::default();
+    let base = base_config(opts).await;
+    let regions = regions(opts, config, &base)?;
+    let base = if base.region().is_none() {
+        base.to_builder()
+            .region(aws_config::Region::new(regions[0].clone()))
+            .build()
+    } else {
+        base
+    };
+    let accounts = accounts(&base, config, &recorder).await?;
+    let limit = Arc::new(Semaphore::new(config.collect.concurrency.max(1)));
+    let path_style = opts.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+    let now = Utc::now();
+    let ctxs = accounts
+        .into_iter()
+        .map(|a| Ctx {
+            account: a.id,
+            region: regions[0].clone(),
+            sdk: a
+                .sdk
+                .to_builder()
+                .region(aws_config::Region::new(regions[0].clone()))
+                .build(),
+            recorder: recorder.clone(),
+            limit: limit.clone(),
+            path_style,
+            now,
+        })
+        .collect();
+    Ok((ctxs, recorder))
+}
+
 /// Collect the DR posture of every account and region into a snapshot.
 pub fn collect(config: &Config, opts: &Options) -> Result<Collection, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -32,6 +32,7 @@ const CONCURRENCY: usize = 8;
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     plan: String,
+    role: String,
     region: String,
     resources: Vec<String>,
     not_resources: Vec<String>,
@@ -481,8 +482,10 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
                     Some("component"),
                     &["last_restore_duration", "last_restore_at"],
                 );
+                // Components span accounts and regions: the gap covers every one of them.
                 g.region = None;
-                g.message = format!("in {}: {}", ctx.region, g.message);
+                g.account = None;
+                g.message = format!("in {} {}: {}", ctx.account, ctx.region, g.message);
                 raw.gaps.push(g);
                 break;
             }
@@ -608,6 +611,7 @@ async fn selections(
         }
         out.push(Selection {
             plan: plan_name.to_string(),
+            role: s.iam_role_arn().to_string(),
             region: ctx.region.clone(),
             resources: s.resources().to_vec(),
             not_resources: s.not_resources().to_vec(),
@@ -699,6 +703,31 @@ impl Raw {
         plans.sort();
         plans.dedup();
         Some(plans)
+    }
+
+    /// The vault and role an on-demand backup of a selected resource would use: the first
+    /// selecting plan's first rule's vault, and that selection's role.
+    pub fn backup_target(
+        &self,
+        arn: &str,
+        region: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Option<crate::snapshot::BackupTarget> {
+        let s = self
+            .selections
+            .iter()
+            .find(|s| s.region == region && s.selects(arn, tags))?;
+        let vault = self
+            .plans
+            .iter()
+            .filter(|p| p.region == region && p.name.as_deref() == Some(s.plan.as_str()))
+            .flat_map(|p| p.rules.iter().flatten())
+            .find_map(|r| r.target_vault.clone())?;
+        Some(crate::snapshot::BackupTarget {
+            plan: s.plan.clone(),
+            vault,
+            role_arn: s.role.clone(),
+        })
     }
 
     /// Plans, vaults and protected resources as records; `known` are the records collected so
@@ -798,6 +827,7 @@ mod tests {
     fn selections_match_as_aws_backup_does() {
         let s = Selection {
             plan: "daily".into(),
+            role: "arn:aws:iam::1:role/backup".into(),
             region: "us-east-1".into(),
             resources: vec!["arn:aws:rds:*:*:db:*".into()],
             not_resources: vec!["arn:aws:rds:*:*:db:scratch-*".into()],

@@ -86,8 +86,14 @@ pub async fn collect(ctx: &Ctx) -> Raw {
             }
             Some(Ok(page)) => {
                 for d in page.db_instances() {
+                    // drready's own restore tests are scratch copies, not databases to judge.
+                    let scratch = d
+                        .tag_list()
+                        .iter()
+                        .any(|t| t.key() == Some(crate::remediate::RESTORE_TEST_TAG));
                     if d.db_cluster_identifier().is_some()
                         || d.read_replica_source_db_instance_identifier().is_some()
+                        || scratch
                     {
                         continue;
                     }

@@ -5,6 +5,7 @@
     seed.py ENDPOINT bench N     N of each resource kind (scripts/bench-live.sh)
     seed.py ENDPOINT restricted  a user allowed only a few read calls; prints its keys as JSON
     seed.py ENDPOINT other-account   a database in a second account, reached through AssumeRole
+    seed.py ENDPOINT stale       a database without any snapshot (tests/remediate.rs)
 
 Every resource is created with the same calls a real account would see; nothing is written into
 moto's internals.
@@ -289,6 +290,23 @@ def restricted(endpoint):
     print(json.dumps({"key": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
 
 
+def stale(endpoint):
+    """stale-db: no snapshot at all (the one moto makes at creation is deleted), in the component
+    `orders`, so that rds-latest-snapshot-age fails until a snapshot is taken."""
+    rds = client(endpoint, "rds", EAST)
+    db(
+        rds,
+        "stale-db",
+        BackupRetentionPeriod=7,
+        MultiAZ=True,
+        StorageEncrypted=True,
+        DeletionProtection=False,
+        Tags=[{"Key": "app", "Value": "orders"}],
+    )
+    for s in rds.describe_db_snapshots(DBInstanceIdentifier="stale-db")["DBSnapshots"]:
+        rds.delete_db_snapshot(DBSnapshotIdentifier=s["DBSnapshotIdentifier"])
+
+
 def other_account(endpoint):
     """One database in account 111111111111, created through a role assumed there."""
     creds = client(endpoint, "sts").assume_role(
@@ -363,6 +381,8 @@ if __name__ == "__main__":
     endpoint, mode = sys.argv[1], sys.argv[2]
     if mode == "planted":
         planted(endpoint)
+    elif mode == "stale":
+        stale(endpoint)
     elif mode == "other-account":
         other_account(endpoint)
     elif mode == "restricted":

@@ -1,0 +1,1252 @@
+//! Remediation: from failing verdicts to a plan of actions, and, only with `--apply`, the calls
+//! that carry them out. The plan is data (`Plan`): each step names its action, resource, control,
+//! reason and the exact API call it would make. Applying it is the only code besides `collect`
+//! and `--upload` that talks to AWS, and the only code that changes an account:
+//!
+//! - `backup-now` / `snapshot-now`: AWS Backup `StartBackupJob` into the vault of the plan that
+//!   selects the database, with its selection's role; else RDS `CreateDBSnapshot` /
+//!   `CreateDBClusterSnapshot`, tagged `drready:created-by=drready`.
+//! - `restore-test`: AWS Backup `StartRestoreJob` of the newest recovery point, or
+//!   `RestoreDBInstanceToPointInTime`, into a scratch instance named `drready-restore-test-...`
+//!   and tagged as one; waited for, timed, and recorded as a DR test of kind `restore`. With
+//!   `--cleanup` that scratch instance, and nothing else, is deleted.
+//! - `enable-deletion-protection`, `raise-retention`, `enable-backups`: `ModifyDBInstance` /
+//!   `ModifyDBCluster`, only with `--allow modify`.
+//!
+//! Every step is idempotent: a backup is skipped while a job for the resource runs or when a
+//! snapshot newer than the component's RPO exists; a restore test while one of the database exists.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use crate::collect::aws::{failure, time, Ctx};
+use crate::evaluate::catalog::Catalog;
+use crate::evaluate::{Evaluation, Status};
+use crate::snapshot::{DrTest, DrTestKind, Outcome as TestOutcome, RdsDatabase, Resource};
+
+/// The tag on everything drready creates.
+pub const CREATED_BY_TAG: (&str, &str) = ("drready:created-by", "drready");
+/// The tag on a restore-test scratch instance: its value is the source database's ARN.
+pub const RESTORE_TEST_TAG: &str = "drready:restore-test";
+/// Scratch instances are named with this prefix.
+pub const RESTORE_PREFIX: &str = "drready-restore-test-";
+
+/// The remediations drready can carry out.
+const AUTOMATED: &[&str] = &[
+    "backup-now",
+    "snapshot-now",
+    "restore-test",
+    "enable-deletion-protection",
+    "raise-retention",
+    "enable-backups",
+];
+
+/// An API call, as the plan shows it and as apply makes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    /// `service:Operation`, e.g. `rds:CreateDBSnapshot`.
+    pub api: String,
+    pub params: BTreeMap<String, String>,
+}
+
+impl std::fmt::Display for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}(", self.api)?;
+        for (i, (k, v)) in self.params.iter().enumerate() {
+            if i > 0 {
+                write!(f, ", ")?;
+            }
+            write!(f, "{k}={v}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+/// What became of a step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// `done`, `skipped`, `failed`, `not-allowed` (needs `--allow modify`), `over-limit`
+    /// (past `--max-actions`).
+    pub status: String,
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished: Option<DateTime<Utc>>,
+    /// What the step created (snapshot id, job id, scratch instance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+}
+
+impl Outcome {
+    fn new(status: &str, detail: impl Into<String>) -> Self {
+        Self {
+            status: status.into(),
+            detail: detail.into(),
+            started: None,
+            finished: None,
+            created: None,
+        }
+    }
+}
+
+/// How a step is carried out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Method {
+    RdsSnapshot {
+        cluster: bool,
+        identifier: String,
+    },
+    BackupJob {
+        vault: String,
+        role_arn: String,
+    },
+    PointInTimeRestore {
+        source: String,
+        target: String,
+    },
+    BackupRestore {
+        role_arn: String,
+        target: String,
+    },
+    Modify {
+        cluster: bool,
+        identifier: String,
+        setting: String,
+        value: String,
+    },
+}
+
+/// One action on one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub action: String,
+    /// The resource's ARN.
+    pub resource: String,
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    pub component: String,
+    /// The controls the step answers.
+    pub controls: Vec<String>,
+    pub reason: String,
+    pub call: Call,
+    pub method: Method,
+    /// The step changes a configuration (needs `--allow modify`).
+    pub modifies: bool,
+    /// A newer snapshot than this makes a backup unnecessary (the component's RPO), in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fresh_within_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+}
+
+/// A failing control drready does not fix itself: the next step for a person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manual {
+    pub control: String,
+    pub resource: String,
+    pub remediation: String,
+}
+
+/// The remediation plan (and, once applied, the remediation log).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub created_at: DateTime<Utc>,
+    pub applied: bool,
+    pub steps: Vec<Step>,
+    pub manual: Vec<Manual>,
+}
+
+/// Short, valid RDS identifiers: letters, digits, hyphens, at most 63 characters.
+fn identifier(prefix: &str, name: &str, stamp: &str) -> String {
+    let room = 63usize.saturating_sub(prefix.len() + stamp.len() + 1);
+    let clean: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(room)
+        .collect();
+    format!("{prefix}{}-{stamp}", clean.trim_end_matches('-'))
+}
+
+/// The plan for an evaluation: one step per (action, resource), the controls it answers joined.
+pub fn plan(
+    catalog: &Catalog,
+    eval: &Evaluation,
+    resources: &[Resource],
+    rds_min_retention_days: u32,
+    now: DateTime<Utc>,
+) -> Plan {
+    let stamp = now.format("%Y%m%d%H%M%S").to_string();
+    let by_id: HashMap<&str, &Resource> = resources.iter().map(|r| (r.record().id(), r)).collect();
+    let db = |id: &str| -> Option<(&RdsDatabase, bool)> {
+        match by_id.get(id) {
+            Some(Resource::RdsInstance(d)) => Some((d, false)),
+            Some(Resource::RdsCluster(d)) => Some((d, true)),
+            _ => None,
+        }
+    };
+    let mut steps: Vec<Step> = Vec::new();
+    let mut manual = Vec::new();
+    for v in eval.verdicts() {
+        let control = &catalog.controls[v.control as usize];
+        let Some(remediation) = control.remediation.as_deref() else {
+            continue;
+        };
+        // Untested recovery is worth a restore test whether it failed or lacked evidence.
+        let wanted = v.status == Status::Fail
+            || (v.status == Status::NoEvidence && remediation == "restore-test");
+        if !wanted {
+            continue;
+        }
+        let info = &eval.resources[v.resource as usize];
+        let component = eval
+            .components
+            .get(info.component as usize)
+            .map(|c| c.spec.clone())
+            .unwrap_or_default();
+        let reason = crate::report::reason_of(catalog, eval, &v);
+        // Which database the action concerns: the resource itself, or for a component its first
+        // RDS instance.
+        let target = match info.entity_type {
+            "RdsDatabase" | "BackupProtectedResource" => db(&info.id),
+            "Component" => resources.iter().find_map(|r| match r {
+                Resource::RdsInstance(d)
+                    if eval.resources.iter().any(|i| {
+                        &*i.id == d.id.as_str()
+                            && eval
+                                .components
+                                .get(i.component as usize)
+                                .map(|c| c.spec.name.as_str())
+                                == Some(component.name.as_str())
+                    }) =>
+                {
+                    Some((d, false))
+                }
+                _ => None,
+            }),
+            _ => None,
+        };
+        let automated = AUTOMATED.contains(&remediation);
+        let Some((d, cluster)) = target.filter(|_| automated) else {
+            manual.push(Manual {
+                control: control.id.clone(),
+                resource: info.id.to_string(),
+                remediation: remediation.to_string(),
+            });
+            continue;
+        };
+        let name = d.name.clone().unwrap_or_else(|| info.name().to_string());
+        let (action, method, modifies) = match remediation {
+            "backup-now" | "snapshot-now" => {
+                let method = match (&d.backup_target, cluster) {
+                    (Some(t), _) => Method::BackupJob {
+                        vault: t.vault.clone(),
+                        role_arn: t.role_arn.clone(),
+                    },
+                    (None, _) => Method::RdsSnapshot {
+                        cluster,
+                        identifier: name.clone(),
+                    },
+                };
+                ("backup-now", method, false)
+            }
+            "restore-test" if !cluster => {
+                let target = identifier(RESTORE_PREFIX, &name, &stamp);
+                let method = match &d.backup_target {
+                    Some(t) => Method::BackupRestore {
+                        role_arn: t.role_arn.clone(),
+                        target,
+                    },
+                    None => Method::PointInTimeRestore {
+                        source: name.clone(),
+                        target,
+                    },
+                };
+                ("restore-test", method, false)
+            }
+            "enable-deletion-protection" => (
+                "enable-deletion-protection",
+                Method::Modify {
+                    cluster,
+                    identifier: name.clone(),
+                    setting: "DeletionProtection".into(),
+                    value: "true".into(),
+                },
+                true,
+            ),
+            "raise-retention" | "enable-backups" => (
+                "raise-retention",
+                Method::Modify {
+                    cluster,
+                    identifier: name.clone(),
+                    setting: "BackupRetentionPeriod".into(),
+                    value: rds_min_retention_days.max(1).to_string(),
+                },
+                true,
+            ),
+            _ => {
+                manual.push(Manual {
+                    control: control.id.clone(),
+                    resource: info.id.to_string(),
+                    remediation: remediation.to_string(),
+                });
+                continue;
+            }
+        };
+        if let Some(s) = steps
+            .iter_mut()
+            .find(|s| s.action == action && s.resource == d.id)
+        {
+            if !s.controls.contains(&control.id) {
+                s.controls.push(control.id.clone());
+                s.reason = format!("{}; {}: {reason}", s.reason, control.id);
+            }
+            continue;
+        }
+        steps.push(Step {
+            action: action.to_string(),
+            resource: d.id.clone(),
+            name: name.clone(),
+            account: d.account.clone(),
+            region: d.region.clone(),
+            component: component.name.clone(),
+            controls: vec![control.id.clone()],
+            reason: format!("{}: {reason}", control.id),
+            call: call_of(&method, &d.id, &stamp),
+            method,
+            modifies,
+            fresh_within_seconds: component.rpo_seconds,
+            outcome: None,
+        });
+    }
+    manual.sort_by(|a, b| (&a.control, &a.resource).cmp(&(&b.control, &b.resource)));
+    manual.dedup();
+    Plan {
+        created_at: now,
+        applied: false,
+        steps,
+        manual,
+    }
+}
+
+fn call_of(method: &Method, arn: &str, stamp: &str) -> Call {
+    let mut p = BTreeMap::new();
+    let tags = format!("{}={}", CREATED_BY_TAG.0, CREATED_BY_TAG.1);
+    let api = match method {
+        Method::RdsSnapshot {
+            cluster: false,
+            identifier: id,
+        } => {
+            p.insert("DBInstanceIdentifier".into(), id.clone());
+            p.insert(
+                "DBSnapshotIdentifier".into(),
+                identifier("drready-", id, stamp),
+            );
+            p.insert("Tags".into(), tags);
+            "rds:CreateDBSnapshot"
+        }
+        Method::RdsSnapshot {
+            cluster: true,
+            identifier: id,
+        } => {
+            p.insert("DBClusterIdentifier".into(), id.clone());
+            p.insert(
+                "DBClusterSnapshotIdentifier".into(),
+                identifier("drready-", id, stamp),
+            );
+            p.insert("Tags".into(), tags);
+            "rds:CreateDBClusterSnapshot"
+        }
+        Method::BackupJob { vault, role_arn } => {
+            p.insert("BackupVaultName".into(), vault.clone());
+            p.insert("IamRoleArn".into(), role_arn.clone());
+            p.insert("ResourceArn".into(), arn.to_string());
+            p.insert("RecoveryPointTags".into(), tags);
+            "backup:StartBackupJob"
+        }
+        Method::PointInTimeRestore { source, target } => {
+            p.insert("SourceDBInstanceIdentifier".into(), source.clone());
+            p.insert("TargetDBInstanceIdentifier".into(), target.clone());
+            p.insert("UseLatestRestorableTime".into(), "true".into());
+            p.insert(
+                "Tags".into(),
+                format!("{tags},{RESTORE_TEST_TAG}=<source ARN>"),
+            );
+            "rds:RestoreDBInstanceToPointInTime"
+        }
+        Method::BackupRestore { role_arn, target } => {
+            p.insert(
+                "RecoveryPointArn".into(),
+                "<newest completed recovery point>".into(),
+            );
+            p.insert("IamRoleArn".into(), role_arn.clone());
+            p.insert("Metadata.DBInstanceIdentifier".into(), target.clone());
+            "backup:StartRestoreJob"
+        }
+        Method::Modify {
+            cluster,
+            identifier: id,
+            setting,
+            value,
+        } => {
+            let key = if *cluster {
+                "DBClusterIdentifier"
+            } else {
+                "DBInstanceIdentifier"
+            };
+            p.insert(key.into(), id.clone());
+            p.insert(setting.clone(), value.clone());
+            p.insert("ApplyImmediately".into(), "true".into());
+            if *cluster {
+                "rds:ModifyDBCluster"
+            } else {
+                "rds:ModifyDBInstance"
+            }
+        }
+    };
+    Call {
+        api: api.into(),
+        params: p,
+    }
+}
+
+/// How `apply` runs.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub allow_modify: bool,
+    pub max_actions: usize,
+    pub concurrency: usize,
+    pub cleanup: bool,
+    /// How long a restore test may take.
+    pub timeout: Duration,
+    pub poll: Duration,
+}
+
+/// Carry out the plan's steps, recording each outcome in the step. Returns the DR tests the
+/// restore tests measured.
+pub async fn apply(plan: &mut Plan, ctx: &Ctx, opts: &ApplyOptions) -> Vec<DrTest> {
+    plan.applied = true;
+    let mut todo = Vec::new();
+    for (i, s) in plan.steps.iter_mut().enumerate() {
+        if s.modifies && !opts.allow_modify {
+            s.outcome = Some(Outcome::new(
+                "not-allowed",
+                "changes a configuration: pass `--allow modify` to let drready do it",
+            ));
+        } else if todo.len() >= opts.max_actions {
+            s.outcome = Some(Outcome::new(
+                "over-limit",
+                format!("past --max-actions {}", opts.max_actions),
+            ));
+        } else {
+            todo.push(i);
+        }
+    }
+    let steps: Vec<(usize, Step)> = todo
+        .into_iter()
+        .map(|i| (i, plan.steps[i].clone()))
+        .collect();
+    let results: Vec<(usize, Outcome, Option<DrTest>)> = futures::stream::iter(steps)
+        .map(|(i, step)| async move {
+            let region_ctx = ctx.in_region(&step.region);
+            let started = Utc::now();
+            let (mut outcome, test) = run(&region_ctx, &step, opts).await;
+            outcome.started.get_or_insert(started);
+            outcome.finished.get_or_insert_with(Utc::now);
+            (i, outcome, test)
+        })
+        .buffer_unordered(opts.concurrency.max(1))
+        .collect()
+        .await;
+    let mut tests = Vec::new();
+    for (i, outcome, test) in results {
+        plan.steps[i].outcome = Some(outcome);
+        tests.extend(test);
+    }
+    tests
+}
+
+async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<DrTest>) {
+    let failed = |op: &str, f: crate::collect::aws::Failure| {
+        Outcome::new(
+            "failed",
+            format!(
+                "{op}: {}{}",
+                f.code.map(|c| format!("{c}: ")).unwrap_or_default(),
+                f.message
+            ),
+        )
+    };
+    let tags = || {
+        vec![aws_sdk_rds::types::Tag::builder()
+            .key(CREATED_BY_TAG.0)
+            .value(CREATED_BY_TAG.1)
+            .build()]
+    };
+    match &step.method {
+        Method::RdsSnapshot {
+            cluster,
+            identifier: id,
+        } => {
+            let rds = ctx.rds();
+            // Skip while a snapshot is being made, or when one is newer than the RPO.
+            let fresh = step
+                .fresh_within_seconds
+                .map(|s| ctx.now - chrono::Duration::seconds(s as i64));
+            let existing: Result<Vec<(Option<String>, Option<DateTime<Utc>>)>, _> = if *cluster {
+                ctx.call(
+                    rds.describe_db_cluster_snapshots()
+                        .db_cluster_identifier(id)
+                        .send(),
+                )
+                .await
+                .map(|o| {
+                    o.db_cluster_snapshots()
+                        .iter()
+                        .map(|s| {
+                            (
+                                s.status().map(str::to_string),
+                                s.snapshot_create_time().and_then(time),
+                            )
+                        })
+                        .collect()
+                })
+                .map_err(|e| failure(&e))
+            } else {
+                ctx.call(
+                    rds.describe_db_snapshots()
+                        .db_instance_identifier(id)
+                        .send(),
+                )
+                .await
+                .map(|o| {
+                    o.db_snapshots()
+                        .iter()
+                        .map(|s| {
+                            (
+                                s.status().map(str::to_string),
+                                s.snapshot_create_time().and_then(time),
+                            )
+                        })
+                        .collect()
+                })
+                .map_err(|e| failure(&e))
+            };
+            let existing = match existing {
+                Ok(e) => e,
+                Err(f) => return (failed("DescribeDBSnapshots", f), None),
+            };
+            if existing
+                .iter()
+                .any(|(s, _)| s.as_deref() == Some("creating"))
+            {
+                return (
+                    Outcome::new("skipped", "a snapshot of it is being created"),
+                    None,
+                );
+            }
+            if let (Some(fresh), Some(newest)) =
+                (fresh, existing.iter().filter_map(|(_, t)| *t).max())
+            {
+                if newest >= fresh {
+                    return (
+                        Outcome::new(
+                            "skipped",
+                            format!(
+                                "a snapshot newer than the RPO exists ({})",
+                                newest.format("%Y-%m-%dT%H:%M:%SZ")
+                            ),
+                        ),
+                        None,
+                    );
+                }
+            }
+            let snap = step
+                .call
+                .params
+                .get(if *cluster {
+                    "DBClusterSnapshotIdentifier"
+                } else {
+                    "DBSnapshotIdentifier"
+                })
+                .cloned()
+                .unwrap_or_default();
+            let made = if *cluster {
+                ctx.call(
+                    rds.create_db_cluster_snapshot()
+                        .db_cluster_identifier(id)
+                        .db_cluster_snapshot_identifier(&snap)
+                        .set_tags(Some(tags()))
+                        .send(),
+                )
+                .await
+                .map(|_| ())
+                .map_err(|e| failed("CreateDBClusterSnapshot", failure(&e)))
+            } else {
+                ctx.call(
+                    rds.create_db_snapshot()
+                        .db_instance_identifier(id)
+                        .db_snapshot_identifier(&snap)
+                        .set_tags(Some(tags()))
+                        .send(),
+                )
+                .await
+                .map(|_| ())
+                .map_err(|e| failed("CreateDBSnapshot", failure(&e)))
+            };
+            match made {
+                Ok(()) => {
+                    let mut o = Outcome::new("done", format!("snapshot `{snap}` started"));
+                    o.created = Some(snap);
+                    (o, None)
+                }
+                Err(o) => (o, None),
+            }
+        }
+        Method::BackupJob { vault, role_arn } => {
+            let backup = ctx.backup();
+            let running = ctx
+                .call(
+                    backup
+                        .list_backup_jobs()
+                        .by_resource_arn(&step.resource)
+                        .send(),
+                )
+                .await
+                .map_err(|e| failure(&e));
+            match running {
+                Err(f) => return (failed("ListBackupJobs", f), None),
+                Ok(o) => {
+                    if let Some(j) = o.backup_jobs().iter().find(|j| {
+                        matches!(
+                            j.state().map(|s| s.as_str()),
+                            Some("CREATED" | "PENDING" | "RUNNING")
+                        )
+                    }) {
+                        return (
+                            Outcome::new(
+                                "skipped",
+                                format!(
+                                    "backup job `{}` is running",
+                                    j.backup_job_id().unwrap_or_default()
+                                ),
+                            ),
+                            None,
+                        );
+                    }
+                }
+            }
+            match ctx
+                .call(
+                    backup
+                        .start_backup_job()
+                        .backup_vault_name(vault)
+                        .resource_arn(&step.resource)
+                        .iam_role_arn(role_arn)
+                        .recovery_point_tags(CREATED_BY_TAG.0, CREATED_BY_TAG.1)
+                        .send(),
+                )
+                .await
+            {
+                Ok(o) => {
+                    let id = o.backup_job_id().unwrap_or_default().to_string();
+                    let mut out = Outcome::new("done", format!("backup job `{id}` started"));
+                    out.created = Some(id);
+                    (out, None)
+                }
+                Err(e) => (failed("StartBackupJob", failure(&e)), None),
+            }
+        }
+        Method::PointInTimeRestore { source, target } => {
+            restore_pitr(ctx, step, source, target, opts).await
+        }
+        Method::BackupRestore { role_arn, target } => {
+            restore_backup(ctx, step, role_arn, target, opts).await
+        }
+        Method::Modify {
+            cluster,
+            identifier: id,
+            setting,
+            value,
+        } => {
+            let rds = ctx.rds();
+            let result = match (*cluster, setting.as_str()) {
+                (false, "DeletionProtection") => ctx
+                    .call(
+                        rds.modify_db_instance()
+                            .db_instance_identifier(id)
+                            .deletion_protection(true)
+                            .apply_immediately(true)
+                            .send(),
+                    )
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| failure(&e)),
+                (true, "DeletionProtection") => ctx
+                    .call(
+                        rds.modify_db_cluster()
+                            .db_cluster_identifier(id)
+                            .deletion_protection(true)
+                            .apply_immediately(true)
+                            .send(),
+                    )
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| failure(&e)),
+                (false, _) => ctx
+                    .call(
+                        rds.modify_db_instance()
+                            .db_instance_identifier(id)
+                            .backup_retention_period(value.parse().unwrap_or(7))
+                            .apply_immediately(true)
+                            .send(),
+                    )
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| failure(&e)),
+                (true, _) => ctx
+                    .call(
+                        rds.modify_db_cluster()
+                            .db_cluster_identifier(id)
+                            .backup_retention_period(value.parse().unwrap_or(7))
+                            .apply_immediately(true)
+                            .send(),
+                    )
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| failure(&e)),
+            };
+            match result {
+                Ok(()) => (
+                    Outcome::new("done", format!("{setting} set to {value}")),
+                    None,
+                ),
+                Err(f) => (failed(&step.call.api, f), None),
+            }
+        }
+    }
+}
+
+/// The scratch instances of earlier restore tests of `source` that still exist.
+async fn existing_tests(
+    ctx: &Ctx,
+    source: &str,
+) -> Result<Vec<(String, String)>, crate::collect::aws::Failure> {
+    let rds = ctx.rds();
+    let mut pages = rds.describe_db_instances().into_paginator().send();
+    let mut out = Vec::new();
+    let prefix = identifier(RESTORE_PREFIX, source, "");
+    let prefix = prefix.trim_end_matches('-');
+    while let Some(page) = ctx.call(pages.next()).await {
+        let page = page.map_err(|e| failure(&e))?;
+        for d in page.db_instances() {
+            let id = d.db_instance_identifier().unwrap_or_default();
+            let ours = d
+                .tag_list()
+                .iter()
+                .any(|t| t.key() == Some(RESTORE_TEST_TAG));
+            if ours && id.starts_with(prefix) {
+                out.push((
+                    id.to_string(),
+                    d.db_instance_status().unwrap_or_default().to_string(),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Wait until a scratch instance is available; its status when the wait ended.
+async fn wait_available(
+    ctx: &Ctx,
+    id: &str,
+    opts: &ApplyOptions,
+    since: std::time::Instant,
+) -> Result<(), String> {
+    let rds = ctx.rds();
+    loop {
+        match ctx
+            .call(
+                rds.describe_db_instances()
+                    .db_instance_identifier(id)
+                    .send(),
+            )
+            .await
+        {
+            Ok(o) => {
+                let status = o
+                    .db_instances()
+                    .first()
+                    .and_then(|d| d.db_instance_status())
+                    .unwrap_or_default()
+                    .to_string();
+                match status.as_str() {
+                    "available" => return Ok(()),
+                    "failed"
+                    | "incompatible-restore"
+                    | "incompatible-parameters"
+                    | "storage-full" => return Err(format!("the restored instance is `{status}`")),
+                    _ => {}
+                }
+            }
+            // Not visible yet: keep waiting.
+            Err(e) if failure(&e).is(&["DBInstanceNotFound", "DBInstanceNotFoundFault"]) => {}
+            Err(e) => return Err(failure(&e).message),
+        }
+        if since.elapsed() >= opts.timeout {
+            return Err(format!(
+                "not available after {} s (--timeout)",
+                opts.timeout.as_secs()
+            ));
+        }
+        tokio::time::sleep(opts.poll).await;
+    }
+}
+
+fn measured(step: &Step, started: DateTime<Utc>, finished: DateTime<Utc>, how: &str) -> DrTest {
+    DrTest {
+        id: format!(
+            "drready-restore-test-{}-{}",
+            step.name,
+            started.format("%Y%m%dT%H%M%SZ")
+        ),
+        kind: DrTestKind::Restore,
+        started,
+        finished: Some(finished),
+        outcome: TestOutcome::Success,
+        measured_rto_seconds: Some((finished - started).num_seconds().max(0) as u64),
+        measured_rpo_seconds: None,
+        component: (!step.component.is_empty()).then(|| step.component.clone()),
+        notes: Some(format!("{how} of {} by drready remediate", step.resource)),
+        provenance: None,
+    }
+}
+
+async fn cleanup(ctx: &Ctx, target: &str) -> String {
+    // Only a scratch instance drready made: its name and its tag say so.
+    if !target.starts_with(RESTORE_PREFIX) {
+        return format!("not deleted: `{target}` is not a drready scratch instance");
+    }
+    let rds = ctx.rds();
+    match ctx
+        .call(
+            rds.describe_db_instances()
+                .db_instance_identifier(target)
+                .send(),
+        )
+        .await
+    {
+        Ok(o) => {
+            let ours = o.db_instances().first().is_some_and(|d| {
+                d.tag_list().iter().any(|t| {
+                    t.key() == Some(CREATED_BY_TAG.0) && t.value() == Some(CREATED_BY_TAG.1)
+                })
+            });
+            if !ours {
+                return format!(
+                    "not deleted: `{target}` lacks the {}={} tag",
+                    CREATED_BY_TAG.0, CREATED_BY_TAG.1
+                );
+            }
+        }
+        Err(e) => return format!("not deleted: {}", failure(&e).message),
+    }
+    match ctx
+        .call(
+            rds.delete_db_instance()
+                .db_instance_identifier(target)
+                .skip_final_snapshot(true)
+                .delete_automated_backups(true)
+                .send(),
+        )
+        .await
+    {
+        Ok(_) => format!("scratch instance `{target}` deleted"),
+        Err(e) => format!("deleting `{target}` failed: {}", failure(&e).message),
+    }
+}
+
+async fn restore_pitr(
+    ctx: &Ctx,
+    step: &Step,
+    source: &str,
+    target: &str,
+    opts: &ApplyOptions,
+) -> (Outcome, Option<DrTest>) {
+    match existing_tests(ctx, source).await {
+        Err(f) => {
+            return (
+                Outcome::new("failed", format!("DescribeDBInstances: {}", f.message)),
+                None,
+            )
+        }
+        Ok(found) if !found.is_empty() => {
+            let list: Vec<String> = found.iter().map(|(i, s)| format!("`{i}` ({s})")).collect();
+            return (
+                Outcome::new(
+                    "skipped",
+                    format!("a restore test of it exists: {}", list.join(", ")),
+                ),
+                None,
+            );
+        }
+        Ok(_) => {}
+    }
+    let rds = ctx.rds();
+    let started = Utc::now();
+    let clock = std::time::Instant::now();
+    let tags = vec![
+        aws_sdk_rds::types::Tag::builder()
+            .key(CREATED_BY_TAG.0)
+            .value(CREATED_BY_TAG.1)
+            .build(),
+        aws_sdk_rds::types::Tag::builder()
+            .key(RESTORE_TEST_TAG)
+            .value(&step.resource)
+            .build(),
+    ];
+    let made = ctx
+        .call(
+            rds.restore_db_instance_to_point_in_time()
+                .source_db_instance_identifier(source)
+                .target_db_instance_identifier(target)
+                .use_latest_restorable_time(true)
+                .multi_az(false)
+                .publicly_accessible(false)
+                .deletion_protection(false)
+                .set_tags(Some(tags))
+                .send(),
+        )
+        .await;
+    if let Err(e) = made {
+        let f = failure(&e);
+        return (
+            Outcome::new(
+                "failed",
+                format!(
+                    "RestoreDBInstanceToPointInTime: {}{}",
+                    f.code.map(|c| format!("{c}: ")).unwrap_or_default(),
+                    f.message
+                ),
+            ),
+            None,
+        );
+    }
+    finish_restore(
+        ctx,
+        step,
+        target,
+        started,
+        clock,
+        opts,
+        "RestoreDBInstanceToPointInTime",
+    )
+    .await
+}
+
+async fn finish_restore(
+    ctx: &Ctx,
+    step: &Step,
+    target: &str,
+    started: DateTime<Utc>,
+    clock: std::time::Instant,
+    opts: &ApplyOptions,
+    how: &str,
+) -> (Outcome, Option<DrTest>) {
+    let waited = wait_available(ctx, target, opts, clock).await;
+    let finished = Utc::now();
+    let mut outcome = match &waited {
+        Ok(()) => Outcome::new(
+            "done",
+            format!(
+                "restored into `{target}` in {} s",
+                (finished - started).num_seconds()
+            ),
+        ),
+        Err(why) => Outcome::new("failed", format!("restore into `{target}`: {why}")),
+    };
+    outcome.started = Some(started);
+    outcome.finished = Some(finished);
+    outcome.created = Some(target.to_string());
+    if opts.cleanup {
+        let note = cleanup(ctx, target).await;
+        outcome.detail = format!("{}; {note}", outcome.detail);
+    }
+    let test = waited
+        .is_ok()
+        .then(|| measured(step, started, finished, how));
+    (outcome, test)
+}
+
+async fn restore_backup(
+    ctx: &Ctx,
+    step: &Step,
+    role_arn: &str,
+    target: &str,
+    opts: &ApplyOptions,
+) -> (Outcome, Option<DrTest>) {
+    let backup = ctx.backup();
+    let failed = |op: &str, f: crate::collect::aws::Failure| {
+        (
+            Outcome::new(
+                "failed",
+                format!(
+                    "{op}: {}{}",
+                    f.code.map(|c| format!("{c}: ")).unwrap_or_default(),
+                    f.message
+                ),
+            ),
+            None,
+        )
+    };
+    match existing_tests(ctx, &step.name).await {
+        Err(f) => return failed("DescribeDBInstances", f),
+        Ok(found) if !found.is_empty() => {
+            let list: Vec<String> = found.iter().map(|(i, s)| format!("`{i}` ({s})")).collect();
+            return (
+                Outcome::new(
+                    "skipped",
+                    format!("a restore test of it exists: {}", list.join(", ")),
+                ),
+                None,
+            );
+        }
+        Ok(_) => {}
+    }
+    // The newest completed recovery point of the database.
+    let points = match ctx
+        .call(
+            backup
+                .list_recovery_points_by_resource()
+                .resource_arn(&step.resource)
+                .send(),
+        )
+        .await
+    {
+        Ok(o) => o,
+        Err(e) => return failed("ListRecoveryPointsByResource", failure(&e)),
+    };
+    let Some(point) = points
+        .recovery_points()
+        .iter()
+        .filter(|p| p.status().map(|s| s.as_str()) == Some("COMPLETED"))
+        .max_by_key(|p| p.creation_date().map(|d| d.secs()))
+    else {
+        return (
+            Outcome::new("failed", "no completed recovery point to restore"),
+            None,
+        );
+    };
+    let (Some(point_arn), Some(vault)) = (point.recovery_point_arn(), point.backup_vault_name())
+    else {
+        return (
+            Outcome::new("failed", "the recovery point has no ARN or vault"),
+            None,
+        );
+    };
+    let mut metadata: HashMap<String, String> = match ctx
+        .call(
+            backup
+                .get_recovery_point_restore_metadata()
+                .backup_vault_name(vault)
+                .recovery_point_arn(point_arn)
+                .send(),
+        )
+        .await
+    {
+        Ok(o) => o.restore_metadata().cloned().unwrap_or_default(),
+        Err(e) => return failed("GetRecoveryPointRestoreMetadata", failure(&e)),
+    };
+    metadata.insert("DBInstanceIdentifier".into(), target.to_string());
+    metadata.insert("MultiAZ".into(), "false".into());
+    let started = Utc::now();
+    let clock = std::time::Instant::now();
+    let job = match ctx
+        .call(
+            backup
+                .start_restore_job()
+                .recovery_point_arn(point_arn)
+                .iam_role_arn(role_arn)
+                .set_metadata(Some(metadata))
+                .resource_type("RDS")
+                .send(),
+        )
+        .await
+    {
+        Ok(o) => o.restore_job_id().unwrap_or_default().to_string(),
+        Err(e) => return failed("StartRestoreJob", failure(&e)),
+    };
+    // Wait for the job, then tag the instance it made so that cleanup and collection know it.
+    loop {
+        match ctx
+            .call(backup.describe_restore_job().restore_job_id(&job).send())
+            .await
+        {
+            Ok(o) => match o.status().map(|s| s.as_str()) {
+                Some("COMPLETED") => break,
+                Some(s @ ("ABORTED" | "FAILED")) => {
+                    let mut out = Outcome::new(
+                        "failed",
+                        format!(
+                            "restore job `{job}` {s}: {}",
+                            o.status_message().unwrap_or_default()
+                        ),
+                    );
+                    out.created = Some(job);
+                    return (out, None);
+                }
+                _ => {}
+            },
+            Err(e) => return failed("DescribeRestoreJob", failure(&e)),
+        }
+        if clock.elapsed() >= opts.timeout {
+            return (
+                Outcome::new(
+                    "failed",
+                    format!(
+                        "restore job `{job}` not finished after {} s",
+                        opts.timeout.as_secs()
+                    ),
+                ),
+                None,
+            );
+        }
+        tokio::time::sleep(opts.poll).await;
+    }
+    let arn = format!("arn:aws:rds:{}:{}:db:{target}", ctx.region, ctx.account);
+    let tags = vec![
+        aws_sdk_rds::types::Tag::builder()
+            .key(CREATED_BY_TAG.0)
+            .value(CREATED_BY_TAG.1)
+            .build(),
+        aws_sdk_rds::types::Tag::builder()
+            .key(RESTORE_TEST_TAG)
+            .value(&step.resource)
+            .build(),
+    ];
+    if let Err(e) = ctx
+        .call(
+            ctx.rds()
+                .add_tags_to_resource()
+                .resource_name(&arn)
+                .set_tags(Some(tags))
+                .send(),
+        )
+        .await
+    {
+        return failed("AddTagsToResource", failure(&e));
+    }
+    finish_restore(ctx, step, target, started, clock, opts, "StartRestoreJob").await
+}
+
+/// Append DR tests to a JSON Lines history file (created when missing).
+pub fn record(path: &std::path::Path, tests: &[DrTest]) -> std::io::Result<()> {
+    if tests.is_empty() {
+        return Ok(());
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let mut text = String::new();
+    for t in tests {
+        text.push_str(&serde_json::to_string(t).map_err(std::io::Error::other)?);
+        text.push('\n');
+    }
+    f.write_all(text.as_bytes())
+}
+
+/// The extra permissions the actions need, beyond the read-only collection policy.
+pub fn iam_policy() -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DrreadyRemediate",
+                "Effect": "Allow",
+                "Action": [
+                    "backup:DescribeRestoreJob",
+                    "backup:GetRecoveryPointRestoreMetadata",
+                    "backup:ListRecoveryPointsByResource",
+                    "backup:StartBackupJob",
+                    "backup:StartRestoreJob",
+                    "rds:AddTagsToResource",
+                    "rds:CreateDBClusterSnapshot",
+                    "rds:CreateDBSnapshot",
+                    "rds:RestoreDBInstanceToPointInTime"
+                ],
+                "Resource": "*"
+            },
+            {
+                "Sid": "DrreadyPassBackupRole",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}}
+            },
+            {
+                "Sid": "DrreadyModifyWithAllowModify",
+                "Effect": "Allow",
+                "Action": ["rds:ModifyDBCluster", "rds:ModifyDBInstance"],
+                "Resource": "*"
+            },
+            {
+                "Sid": "DrreadyDeleteOnlyItsScratchInstances",
+                "Effect": "Allow",
+                "Action": "rds:DeleteDBInstance",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:ResourceTag/drready:created-by": "drready"}}
+            }
+        ]
+    })
+}
+
+/// SDK operations remediation calls, with their IAM actions (for the permission test).
+pub const OPERATIONS: &[(&str, &str)] = &[
+    ("RDS:DescribeDBInstances", "rds:DescribeDBInstances"),
+    ("RDS:DescribeDBSnapshots", "rds:DescribeDBSnapshots"),
+    (
+        "RDS:DescribeDBClusterSnapshots",
+        "rds:DescribeDBClusterSnapshots",
+    ),
+    ("RDS:CreateDBSnapshot", "rds:CreateDBSnapshot"),
+    ("RDS:CreateDBClusterSnapshot", "rds:CreateDBClusterSnapshot"),
+    (
+        "RDS:RestoreDBInstanceToPointInTime",
+        "rds:RestoreDBInstanceToPointInTime",
+    ),
+    ("RDS:DeleteDBInstance", "rds:DeleteDBInstance"),
+    ("RDS:ModifyDBInstance", "rds:ModifyDBInstance"),
+    ("RDS:ModifyDBCluster", "rds:ModifyDBCluster"),
+    ("RDS:AddTagsToResource", "rds:AddTagsToResource"),
+    ("Backup:ListBackupJobs", "backup:ListBackupJobs"),
+    ("Backup:StartBackupJob", "backup:StartBackupJob"),
+    (
+        "Backup:ListRecoveryPointsByResource",
+        "backup:ListRecoveryPointsByResource",
+    ),
+    (
+        "Backup:GetRecoveryPointRestoreMetadata",
+        "backup:GetRecoveryPointRestoreMetadata",
+    ),
+    ("Backup:StartRestoreJob", "backup:StartRestoreJob"),
+    ("Backup:DescribeRestoreJob", "backup:DescribeRestoreJob"),
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn identifiers_are_valid_rds_names() {
+        let id = super::identifier(super::RESTORE_PREFIX, "orders_db.main", "20261202120000");
+        assert_eq!(id, "drready-restore-test-orders-db-main-20261202120000");
+        let long = super::identifier("drready-", &"x".repeat(100), "20261202120000");
+        assert!(long.len() <= 63, "{long}");
+    }
+}
