@@ -96,6 +96,9 @@ pub struct Ctx {
     pub path_style: bool,
     /// When collection started: the snapshot's `collected_at`, and the end of every time window.
     pub now: DateTime<Utc>,
+    /// Clients given from outside (tests answer with aws-smithy-mocks) instead of built here.
+    backup_client: Option<aws_sdk_backup::Client>,
+    rds_client: Option<aws_sdk_rds::Client>,
 }
 
 impl Ctx {
@@ -115,7 +118,20 @@ impl Ctx {
             limit: Arc::new(Semaphore::new(concurrency.max(1))),
             path_style: false,
             now,
+            backup_client: None,
+            rds_client: None,
         }
+    }
+
+    /// Use these clients for RDS and AWS Backup calls (tests with mocked answers).
+    pub fn with_clients(
+        mut self,
+        rds: Option<aws_sdk_rds::Client>,
+        backup: Option<aws_sdk_backup::Client>,
+    ) -> Ctx {
+        self.rds_client = rds;
+        self.backup_client = backup;
+        self
     }
 
     /// The same account in another region.
@@ -137,6 +153,9 @@ impl Ctx {
     }
 
     pub fn rds(&self) -> aws_sdk_rds::Client {
+        if let Some(c) = &self.rds_client {
+            return c.clone();
+        }
         let conf = aws_sdk_rds::config::Builder::from(&self.sdk)
             .interceptor(self.recorder.clone())
             .build();
@@ -152,6 +171,9 @@ impl Ctx {
     }
 
     pub fn backup(&self) -> aws_sdk_backup::Client {
+        if let Some(c) = &self.backup_client {
+            return c.clone();
+        }
         let conf = aws_sdk_backup::config::Builder::from(&self.sdk)
             .interceptor(self.recorder.clone())
             .build();
@@ -480,6 +502,8 @@ pub async fn account_contexts(
             limit: limit.clone(),
             path_style,
             now,
+            backup_client: None,
+            rds_client: None,
         })
         .collect();
     Ok((ctxs, recorder))
@@ -527,6 +551,8 @@ async fn collect_async(config: &Config, opts: &Options) -> Result<Collection, Er
             limit: limit.clone(),
             path_style,
             now,
+            backup_client: None,
+            rds_client: None,
         };
         let regions = &regions;
         let progress = &progress;
