@@ -500,7 +500,7 @@ async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<Dr
             let fresh = step
                 .fresh_within_seconds
                 .map(|s| ctx.now - chrono::Duration::seconds(s as i64));
-            let existing: Result<Vec<(Option<String>, Option<DateTime<Utc>>)>, _> = if *cluster {
+            let existing: Result<Vec<SnapshotState>, _> = if *cluster {
                 ctx.call(
                     rds.describe_db_cluster_snapshots()
                         .db_cluster_identifier(id)
@@ -733,6 +733,9 @@ async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<Dr
         }
     }
 }
+
+/// A snapshot's status and creation time.
+type SnapshotState = (Option<String>, Option<DateTime<Utc>>);
 
 /// The scratch instances of earlier restore tests of `source` that still exist.
 async fn existing_tests(
