@@ -677,51 +677,34 @@ async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<Dr
             value,
         } => {
             let rds = ctx.rds();
-            let result = match (*cluster, setting.as_str()) {
-                (false, "DeletionProtection") => ctx
-                    .call(
-                        rds.modify_db_instance()
-                            .db_instance_identifier(id)
-                            .deletion_protection(true)
-                            .apply_immediately(true)
-                            .send(),
-                    )
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| failure(&e)),
-                (true, "DeletionProtection") => ctx
-                    .call(
-                        rds.modify_db_cluster()
-                            .db_cluster_identifier(id)
-                            .deletion_protection(true)
-                            .apply_immediately(true)
-                            .send(),
-                    )
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| failure(&e)),
-                (false, _) => ctx
-                    .call(
-                        rds.modify_db_instance()
-                            .db_instance_identifier(id)
-                            .backup_retention_period(value.parse().unwrap_or(7))
-                            .apply_immediately(true)
-                            .send(),
-                    )
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| failure(&e)),
-                (true, _) => ctx
-                    .call(
-                        rds.modify_db_cluster()
-                            .db_cluster_identifier(id)
-                            .backup_retention_period(value.parse().unwrap_or(7))
-                            .apply_immediately(true)
-                            .send(),
-                    )
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| failure(&e)),
+            let protect = (setting == "DeletionProtection").then_some(true);
+            let retention = (setting == "BackupRetentionPeriod")
+                .then(|| value.parse::<i32>().ok())
+                .flatten();
+            let result = if *cluster {
+                ctx.call(
+                    rds.modify_db_cluster()
+                        .db_cluster_identifier(id)
+                        .set_deletion_protection(protect)
+                        .set_backup_retention_period(retention)
+                        .apply_immediately(true)
+                        .send(),
+                )
+                .await
+                .map(|_| ())
+                .map_err(|e| failure(&e))
+            } else {
+                ctx.call(
+                    rds.modify_db_instance()
+                        .db_instance_identifier(id)
+                        .set_deletion_protection(protect)
+                        .set_backup_retention_period(retention)
+                        .apply_immediately(true)
+                        .send(),
+                )
+                .await
+                .map(|_| ())
+                .map_err(|e| failure(&e))
             };
             match result {
                 Ok(()) => (

@@ -9,51 +9,9 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use common::drready;
+use common::{drready, Moto};
 use predicates::prelude::*;
 use tempfile::TempDir;
-
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn moto() -> Option<Moto> {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "moto_server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(Moto {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    })
-}
 
 fn s3(endpoint: &str) -> (tokio::runtime::Runtime, aws_sdk_s3::Client) {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -87,12 +45,7 @@ fn drready_aws() -> assert_cmd::Command {
 
 #[test]
 fn upload_stores_the_archive_under_compliance_object_lock() {
-    let Some(server) = moto() else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must install moto[server] (see .ci/run)"
-        );
-        eprintln!("skipped: no moto_server on this machine");
+    let Some(server) = Moto::start(&[]) else {
         return;
     };
     let (rt, client) = s3(&server.url);

@@ -469,44 +469,73 @@ fn regions(opts: &Options, config: &Config, base: &SdkConfig) -> Result<Vec<Stri
     Ok(regions)
 }
 
+/// What every AWS session shares: the accounts' configurations, the regions, one call limit.
+struct Session {
+    accounts: Vec<Account>,
+    regions: Vec<String>,
+    recorder: Recorder,
+    limit: Arc<Semaphore>,
+    path_style: bool,
+    now: DateTime<Utc>,
+}
+
+impl Session {
+    async fn open(config: &Config, opts: &Options) -> Result<Session, Error> {
+        let now = Utc::now();
+        let recorder = Recorder::default();
+        let base = base_config(opts).await;
+        let regions = regions(opts, config, &base)?;
+        // STS and IAM calls go to the first region when the environment names none.
+        let base = if base.region().is_none() {
+            base.to_builder()
+                .region(aws_config::Region::new(regions[0].clone()))
+                .build()
+        } else {
+            base
+        };
+        let accounts = accounts(&base, config, &recorder).await?;
+        Ok(Session {
+            accounts,
+            regions,
+            recorder,
+            limit: Arc::new(Semaphore::new(config.collect.concurrency.max(1))),
+            path_style: opts.endpoint_url.is_some()
+                || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+            now,
+        })
+    }
+
+    /// Each account's context in the first region.
+    fn contexts(&self) -> Vec<Ctx> {
+        let region = &self.regions[0];
+        self.accounts
+            .iter()
+            .map(|a| Ctx {
+                account: a.id.clone(),
+                region: region.clone(),
+                sdk: a
+                    .sdk
+                    .to_builder()
+                    .region(aws_config::Region::new(region.clone()))
+                    .build(),
+                recorder: self.recorder.clone(),
+                limit: self.limit.clone(),
+                path_style: self.path_style,
+                now: self.now,
+                backup_client: None,
+                rds_client: None,
+            })
+            .collect()
+    }
+}
+
 /// One context per account (in the first region), for calls outside collection (remediation).
 pub async fn account_contexts(
     config: &Config,
     opts: &Options,
 ) -> Result<(Vec<Ctx>, Recorder), Error> {
-    let recorder = Recorder::default();
-    let base = base_config(opts).await;
-    let regions = regions(opts, config, &base)?;
-    let base = if base.region().is_none() {
-        base.to_builder()
-            .region(aws_config::Region::new(regions[0].clone()))
-            .build()
-    } else {
-        base
-    };
-    let accounts = accounts(&base, config, &recorder).await?;
-    let limit = Arc::new(Semaphore::new(config.collect.concurrency.max(1)));
-    let path_style = opts.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
-    let now = Utc::now();
-    let ctxs = accounts
-        .into_iter()
-        .map(|a| Ctx {
-            account: a.id,
-            region: regions[0].clone(),
-            sdk: a
-                .sdk
-                .to_builder()
-                .region(aws_config::Region::new(regions[0].clone()))
-                .build(),
-            recorder: recorder.clone(),
-            limit: limit.clone(),
-            path_style,
-            now,
-            backup_client: None,
-            rds_client: None,
-        })
-        .collect();
-    Ok((ctxs, recorder))
+    let session = Session::open(config, opts).await?;
+    Ok((session.contexts(), session.recorder))
 }
 
 /// Collect the DR posture of every account and region into a snapshot.
@@ -520,41 +549,11 @@ pub fn collect(config: &Config, opts: &Options) -> Result<Collection, Error> {
 }
 
 async fn collect_async(config: &Config, opts: &Options) -> Result<Collection, Error> {
-    let now = Utc::now();
-    let recorder = Recorder::default();
-    let base = base_config(opts).await;
-    let regions = regions(opts, config, &base)?;
-    // STS and IAM calls go to the first region when the environment names none.
-    let base = if base.region().is_none() {
-        base.to_builder()
-            .region(aws_config::Region::new(regions[0].clone()))
-            .build()
-    } else {
-        base
-    };
-    let accounts = accounts(&base, config, &recorder).await?;
-    let limit = Arc::new(Semaphore::new(config.collect.concurrency.max(1)));
-    let path_style = opts.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+    let session = Session::open(config, opts).await?;
     let progress = Progress::new(opts.progress);
     let window = std::time::Duration::from_secs(config.params.replica_lag_window.0);
-
-    let per_account = accounts.iter().map(|account| {
-        let home = Ctx {
-            account: account.id.clone(),
-            region: regions[0].clone(),
-            sdk: account
-                .sdk
-                .to_builder()
-                .region(aws_config::Region::new(regions[0].clone()))
-                .build(),
-            recorder: recorder.clone(),
-            limit: limit.clone(),
-            path_style,
-            now,
-            backup_client: None,
-            rds_client: None,
-        };
-        let regions = &regions;
+    let regions = &session.regions;
+    let per_account = session.contexts().into_iter().map(|home| {
         let progress = &progress;
         async move { collect_account(home, regions, config, progress, window).await }
     });
@@ -590,11 +589,11 @@ async fn collect_async(config: &Config, opts: &Options) -> Result<Collection, Er
     gaps.dedup_by(|a, b| key(a) == key(b));
     let snapshot = Snapshot {
         schema_version: SCHEMA_VERSION,
-        collected_at: now,
+        collected_at: session.now,
         tool_version: crate::VERSION.to_string(),
         scope: Scope {
-            accounts: accounts.iter().map(|a| a.id.clone()).collect(),
-            regions,
+            accounts: session.accounts.iter().map(|a| a.id.clone()).collect(),
+            regions: session.regions.clone(),
             dr_region: opts
                 .dr_region
                 .clone()
@@ -610,7 +609,7 @@ async fn collect_async(config: &Config, opts: &Options) -> Result<Collection, Er
     };
     Ok(Collection {
         snapshot,
-        calls: recorder.calls(),
+        calls: session.recorder.calls(),
     })
 }
 
