@@ -731,7 +731,20 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
                 ));
             }
             render_plan(&plan, ListFormat::Table, out).map_err(w)?;
-            write!(out, "Apply these {} action(s)? [y/N] ", plan.steps.len()).map_err(w)?;
+            let allowed = plan
+                .steps
+                .iter()
+                .filter(|s| !s.modifies || args.allow.contains(&Allow::Modify))
+                .count();
+            let runs = allowed.min(args.max_actions);
+            write!(
+                out,
+                "Run {runs} of these {} action(s) on the account(s) above ({} need --allow modify, --max-actions {})? [y/N] ",
+                plan.steps.len(),
+                plan.steps.len() - allowed,
+                args.max_actions
+            )
+            .map_err(w)?;
             out.flush().map_err(w)?;
             let mut answer = String::new();
             std::io::stdin()
