@@ -337,3 +337,49 @@ fn a_plan_changes_nothing_and_apply_fixes_what_it_can() {
     );
     assert_eq!(env.verdict("rds-deletion-protection", "stale-db").0, "pass");
 }
+
+#[test]
+fn a_plan_from_a_saved_snapshot_makes_no_call() {
+    // The example snapshot: no AWS anywhere (no endpoint, no credentials needed).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = drready_with_keys("none", "none")
+        .current_dir(root)
+        .args(["remediate", "--snapshot", "evidence/example/snapshot.json"])
+        .args([
+            "--config",
+            "evidence/example/drready.toml",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let plan: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(plan["applied"], false);
+    let steps = plan["steps"].as_array().unwrap();
+    // The analytics cluster: point-in-time restore is hours old and no plan selects it.
+    let backup = steps
+        .iter()
+        .find(|s| s["action"] == "backup-now" && s["name"] == "llm-marketplace-analytics")
+        .unwrap();
+    assert_eq!(backup["call"]["api"], "rds:CreateDBClusterSnapshot");
+    assert!(steps.iter().all(|s| s["outcome"].is_null()));
+    // What drready does not fix itself is listed as a next step.
+    assert!(plan["manual"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["control"] == "doc-review-current"));
+}
+
+#[test]
+fn collecting_without_a_region_is_an_error() {
+    drready_with_keys("none", "none")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .args(["collect", "--endpoint-url", "http://127.0.0.1:9"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no region to collect"));
+}
