@@ -199,13 +199,19 @@ pub fn plan(
         let Some(remediation) = control.remediation.as_deref() else {
             continue;
         };
-        // Untested recovery is worth a restore test whether it failed or lacked evidence.
+        let info = &eval.resources[v.resource as usize];
+        // Untested recovery is worth a restore test even when the verdict lacks evidence, but a
+        // component with a measured restore gains nothing from another one.
+        let untested = || {
+            eval.components
+                .get(info.component as usize)
+                .is_some_and(|c| c.last_restore_seconds.is_none())
+        };
         let wanted = v.status == Status::Fail
-            || (v.status == Status::NoEvidence && remediation == "restore-test");
+            || (v.status == Status::NoEvidence && remediation == "restore-test" && untested());
         if !wanted {
             continue;
         }
-        let info = &eval.resources[v.resource as usize];
         let component = eval
             .components
             .get(info.component as usize)

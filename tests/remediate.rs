@@ -282,7 +282,7 @@ fn a_plan_changes_nothing_and_apply_fixes_what_it_can() {
     assert_eq!(dbs, ["stale-db"]);
 
     // Idempotent: judged two days on, the snapshot is stale and planned again, but when applied
-    // now it is newer than the RPO, and nothing is taken; past --max-actions nothing runs.
+    // now it is newer than the RPO, and nothing is taken. The restore was measured: no new test.
     let later = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
     let out = env
         .run(&[
@@ -292,8 +292,6 @@ fn a_plan_changes_nothing_and_apply_fixes_what_it_can() {
             "--no-evidence",
             "--format",
             "json",
-            "--max-actions",
-            "1",
             "--as-of",
             &later,
         ])
@@ -308,12 +306,13 @@ fn a_plan_changes_nothing_and_apply_fixes_what_it_can() {
         .as_str()
         .unwrap()
         .contains("newer than the RPO"));
-    assert_eq!(
-        step(&again, "restore-test")["outcome"]["status"],
-        "over-limit"
-    );
+    assert!(!again["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["action"] == "restore-test"));
 
-    // With --allow modify, the configuration fix is made and the next audit passes it.
+    // With --allow modify the configuration fix runs; past --max-actions the rest waits.
     assert_eq!(env.verdict("rds-deletion-protection", "stale-db").0, "fail");
     let out = env
         .run(&[
@@ -322,9 +321,13 @@ fn a_plan_changes_nothing_and_apply_fixes_what_it_can() {
             "--yes",
             "--allow",
             "modify",
+            "--max-actions",
+            "1",
             "--no-evidence",
             "--format",
             "json",
+            "--as-of",
+            &later,
         ])
         .code(0)
         .get_output()
@@ -335,6 +338,7 @@ fn a_plan_changes_nothing_and_apply_fixes_what_it_can() {
         step(&log, "enable-deletion-protection")["outcome"]["status"],
         "done"
     );
+    assert_eq!(step(&log, "backup-now")["outcome"]["status"], "over-limit");
     assert_eq!(env.verdict("rds-deletion-protection", "stale-db").0, "pass");
 }
 
