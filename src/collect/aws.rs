@@ -99,6 +99,8 @@ pub struct Ctx {
     /// Clients given from outside (tests answer with aws-smithy-mocks) instead of built here.
     backup_client: Option<aws_sdk_backup::Client>,
     rds_client: Option<aws_sdk_rds::Client>,
+    /// Where per-resource progress goes.
+    pub progress: Progress,
 }
 
 impl Ctx {
@@ -120,6 +122,7 @@ impl Ctx {
             now,
             backup_client: None,
             rds_client: None,
+            progress: Progress::hidden(),
         }
     }
 
@@ -332,7 +335,9 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     wildmatch::WildMatch::new(pattern).matches(text)
 }
 
-/// The progress bar on stderr: hidden unless asked for and stderr is a terminal.
+/// The progress bar on stderr: hidden unless asked for and stderr is a terminal. Collectors add
+/// the per-resource work they find (buckets, plans, vaults) as they find it.
+#[derive(Clone)]
 pub struct Progress(ProgressBar);
 
 impl Progress {
@@ -349,6 +354,10 @@ impl Progress {
             bar.set_style(style.progress_chars("=> "));
         }
         Self(bar)
+    }
+
+    pub fn hidden() -> Self {
+        Self(ProgressBar::hidden())
     }
 
     pub fn add(&self, n: u64) {
@@ -524,6 +533,7 @@ impl Session {
                 now: self.now,
                 backup_client: None,
                 rds_client: None,
+                progress: Progress::hidden(),
             })
             .collect()
     }
@@ -553,7 +563,8 @@ async fn collect_async(config: &Config, opts: &Options) -> Result<Collection, Er
     let progress = Progress::new(opts.progress);
     let window = std::time::Duration::from_secs(config.params.replica_lag_window.0);
     let regions = &session.regions;
-    let per_account = session.contexts().into_iter().map(|home| {
+    let per_account = session.contexts().into_iter().map(|mut home| {
+        home.progress = progress.clone();
         let progress = &progress;
         async move { collect_account(home, regions, config, progress, window).await }
     });

@@ -159,6 +159,7 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
     if !plans_ok {
         raw.membership_unknown.insert(ctx.region.clone());
     }
+    ctx.progress.add(plan_ids.len() as u64);
     let plan_results: Vec<(BackupPlan, Option<Failure>, SelectionsResult)> =
         futures::stream::iter(plan_ids)
             .map(|(id, name, arn)| {
@@ -190,7 +191,12 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
                         }
                         Err(e) => Some(failure(&e)),
                     };
-                    (plan, failed, selections(ctx, client, &id, &name).await)
+                    let selections = selections(ctx, client, &id, &name).await;
+                    ctx.progress.done(&format!(
+                        "{} {} backup plan: {name}",
+                        ctx.account, ctx.region
+                    ));
+                    (plan, failed, selections)
                 }
             })
             .buffer_unordered(CONCURRENCY)
@@ -256,6 +262,7 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
             Some(Ok(page)) => vaults.extend(page.backup_vault_list().iter().cloned()),
         }
     }
+    ctx.progress.add(vaults.len() as u64);
     let vault_results: Vec<(BackupVault, Vec<Point>, Vec<Gap>, bool)> =
         futures::stream::iter(vaults)
             .map(|v| async move {
@@ -383,6 +390,12 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
                     provenance: prov("ListBackupVaults"),
                     ..BackupVault::default()
                 };
+                ctx.progress.done(&format!(
+                    "{} {} backup vault: {}",
+                    ctx.account,
+                    ctx.region,
+                    vault.name.as_deref().unwrap_or_default()
+                ));
                 (vault, points, gaps, points_ok)
             })
             .buffer_unordered(CONCURRENCY)

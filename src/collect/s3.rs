@@ -157,10 +157,12 @@ pub async fn collect(ctx: &Ctx, rule: &RawS3) -> (Vec<Resource>, Vec<Gap>) {
             }
         }
     }
+    ctx.progress.add(chosen.len() as u64);
     let results: Vec<(Resource, Vec<Gap>)> = futures::stream::iter(chosen)
         .map(|(name, tags, region)| {
             let regions = &regions;
             async move {
+                ctx.progress.done(&format!("{} s3: {name}", ctx.account));
                 match region {
                     Ok(r) => bucket(&ctx.in_region(&r), &name, tags, rule, regions).await,
                     Err(f) => {
