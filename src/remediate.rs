@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::collect::aws::{failure, time, Ctx};
+use crate::collect::aws::{each_page, failure, time, Ctx};
 use crate::evaluate::catalog::Catalog;
 use crate::evaluate::{Evaluation, Status};
 use crate::snapshot::{DrTest, DrTestKind, Outcome as TestOutcome, RdsDatabase, Resource};
@@ -84,6 +84,16 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// A failed call: the operation, the AWS error code, the message.
+    fn failed(op: &str, f: &crate::collect::aws::Failure) -> Self {
+        let code = f
+            .code
+            .as_deref()
+            .map(|c| format!("{c}: "))
+            .unwrap_or_default();
+        Self::new("failed", format!("{op}: {code}{}", f.message))
+    }
+
     fn new(status: &str, detail: impl Into<String>) -> Self {
         Self {
             status: status.into(),
@@ -480,16 +490,15 @@ pub async fn apply(plan: &mut Plan, ctx: &Ctx, opts: &ApplyOptions) -> Vec<DrTes
 }
 
 async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<DrTest>) {
-    let failed = |op: &str, f: crate::collect::aws::Failure| {
-        Outcome::new(
-            "failed",
-            format!(
-                "{op}: {}{}",
-                f.code.map(|c| format!("{c}: ")).unwrap_or_default(),
-                f.message
-            ),
-        )
-    };
+    let failed = |op: &str, f: crate::collect::aws::Failure| Outcome::failed(op, &f);
+    if matches!(
+        step.method,
+        Method::PointInTimeRestore { .. } | Method::BackupRestore { .. }
+    ) {
+        if let Some(skip) = already_tested(ctx, &step.name).await {
+            return (skip, None);
+        }
+    }
     let tags = || {
         vec![aws_sdk_rds::types::Tag::builder()
             .key(CREATED_BY_TAG.0)
@@ -670,6 +679,11 @@ async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<Dr
                 Err(e) => (failed("StartBackupJob", failure(&e)), None),
             }
         }
+        Method::PointInTimeRestore { .. } | Method::BackupRestore { .. }
+            if let Some(skip) = already_tested(ctx, &step.name).await =>
+        {
+            (skip, None)
+        }
         Method::PointInTimeRestore { source, target } => {
             restore_pitr(ctx, step, source, target, opts).await
         }
@@ -726,18 +740,45 @@ async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<Dr
 /// A snapshot's status and creation time.
 type SnapshotState = (Option<String>, Option<DateTime<Utc>>);
 
+/// An outcome when a restore test of `source` may not start: one exists, or that is unknown.
+async fn already_tested(ctx: &Ctx, source: &str) -> Option<Outcome> {
+    match existing_tests(ctx, source).await {
+        Err(f) => Some(Outcome::failed("DescribeDBInstances", &f)),
+        Ok(found) if !found.is_empty() => {
+            let list: Vec<String> = found.iter().map(|(i, s)| format!("`{i}` ({s})")).collect();
+            Some(Outcome::new(
+                "skipped",
+                format!("a restore test of it exists: {}", list.join(", ")),
+            ))
+        }
+        Ok(_) => None,
+    }
+}
+
+/// The tags of a restore test's scratch instance.
+fn restore_tags(source_arn: &str) -> Vec<aws_sdk_rds::types::Tag> {
+    vec![
+        aws_sdk_rds::types::Tag::builder()
+            .key(CREATED_BY_TAG.0)
+            .value(CREATED_BY_TAG.1)
+            .build(),
+        aws_sdk_rds::types::Tag::builder()
+            .key(RESTORE_TEST_TAG)
+            .value(source_arn)
+            .build(),
+    ]
+}
+
 /// The scratch instances of earlier restore tests of `source` that still exist.
 async fn existing_tests(
     ctx: &Ctx,
     source: &str,
 ) -> Result<Vec<(String, String)>, crate::collect::aws::Failure> {
-    let rds = ctx.rds();
-    let mut pages = rds.describe_db_instances().into_paginator().send();
     let mut out = Vec::new();
     let prefix = identifier(RESTORE_PREFIX, source, "");
     let prefix = prefix.trim_end_matches('-');
-    while let Some(page) = ctx.call(pages.next()).await {
-        let page = page.map_err(|e| failure(&e))?;
+    let pages = ctx.rds().describe_db_instances().into_paginator().send();
+    each_page(ctx, pages, |page| {
         for d in page.db_instances() {
             let id = d.db_instance_identifier().unwrap_or_default();
             let ours = d
@@ -751,7 +792,8 @@ async fn existing_tests(
                 ));
             }
         }
-    }
+    })
+    .await?;
     Ok(out)
 }
 
@@ -872,38 +914,10 @@ async fn restore_pitr(
     target: &str,
     opts: &ApplyOptions,
 ) -> (Outcome, Option<DrTest>) {
-    match existing_tests(ctx, source).await {
-        Err(f) => {
-            return (
-                Outcome::new("failed", format!("DescribeDBInstances: {}", f.message)),
-                None,
-            )
-        }
-        Ok(found) if !found.is_empty() => {
-            let list: Vec<String> = found.iter().map(|(i, s)| format!("`{i}` ({s})")).collect();
-            return (
-                Outcome::new(
-                    "skipped",
-                    format!("a restore test of it exists: {}", list.join(", ")),
-                ),
-                None,
-            );
-        }
-        Ok(_) => {}
-    }
     let rds = ctx.rds();
     let started = Utc::now();
     let clock = std::time::Instant::now();
-    let tags = vec![
-        aws_sdk_rds::types::Tag::builder()
-            .key(CREATED_BY_TAG.0)
-            .value(CREATED_BY_TAG.1)
-            .build(),
-        aws_sdk_rds::types::Tag::builder()
-            .key(RESTORE_TEST_TAG)
-            .value(&step.resource)
-            .build(),
-    ];
+    let tags = restore_tags(&step.resource);
     let made = ctx
         .call(
             rds.restore_db_instance_to_point_in_time()
@@ -918,16 +932,8 @@ async fn restore_pitr(
         )
         .await;
     if let Err(e) = made {
-        let f = failure(&e);
         return (
-            Outcome::new(
-                "failed",
-                format!(
-                    "RestoreDBInstanceToPointInTime: {}{}",
-                    f.code.map(|c| format!("{c}: ")).unwrap_or_default(),
-                    f.message
-                ),
-            ),
+            Outcome::failed("RestoreDBInstanceToPointInTime", &failure(&e)),
             None,
         );
     }
@@ -985,33 +991,7 @@ async fn restore_backup(
     opts: &ApplyOptions,
 ) -> (Outcome, Option<DrTest>) {
     let backup = ctx.backup();
-    let failed = |op: &str, f: crate::collect::aws::Failure| {
-        (
-            Outcome::new(
-                "failed",
-                format!(
-                    "{op}: {}{}",
-                    f.code.map(|c| format!("{c}: ")).unwrap_or_default(),
-                    f.message
-                ),
-            ),
-            None,
-        )
-    };
-    match existing_tests(ctx, &step.name).await {
-        Err(f) => return failed("DescribeDBInstances", f),
-        Ok(found) if !found.is_empty() => {
-            let list: Vec<String> = found.iter().map(|(i, s)| format!("`{i}` ({s})")).collect();
-            return (
-                Outcome::new(
-                    "skipped",
-                    format!("a restore test of it exists: {}", list.join(", ")),
-                ),
-                None,
-            );
-        }
-        Ok(_) => {}
-    }
+    let failed = |op: &str, f: crate::collect::aws::Failure| (Outcome::failed(op, &f), None);
     // The newest completed recovery point of the database.
     let points = match ctx
         .call(
@@ -1113,16 +1093,7 @@ async fn restore_backup(
         tokio::time::sleep(opts.poll).await;
     }
     let arn = format!("arn:aws:rds:{}:{}:db:{target}", ctx.region, ctx.account);
-    let tags = vec![
-        aws_sdk_rds::types::Tag::builder()
-            .key(CREATED_BY_TAG.0)
-            .value(CREATED_BY_TAG.1)
-            .build(),
-        aws_sdk_rds::types::Tag::builder()
-            .key(RESTORE_TEST_TAG)
-            .value(&step.resource)
-            .build(),
-    ];
+    let tags = restore_tags(&step.resource);
     if let Err(e) = ctx
         .call(
             ctx.rds()

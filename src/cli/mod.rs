@@ -529,28 +529,17 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
     };
     // A live audit judges what it collected exactly as its evidence bundle keeps it: serialized,
     // then read back, so that `evidence verify` re-evaluates the same bytes.
-    let live = match (&args.snapshot, args.example) {
+    // A live audit judges what it collected exactly as its evidence bundle keeps it.
+    let mut live = None;
+    let eval = match (&args.snapshot, args.example) {
+        (Some(path), _) => evaluate::evaluate_path(path, &setup)?,
         (None, false) => {
-            let collection = crate::collect::aws::collect(
-                &config,
-                &live_options(&args.live, args.evidence.endpoint_url.clone()),
-            )?;
-            report_collection(&collection, args.live.calls);
-            let bytes = serde_json::to_vec_pretty(&collection.snapshot)
-                .map_err(|e| Error::Other(e.to_string()))?;
-            Some(bytes)
+            let options = live_options(&args.live, args.evidence.endpoint_url.clone());
+            let (snapshot, bytes) = collect_as_kept(&config, &options, args.live.calls)?;
+            live = Some(bytes);
+            evaluate::evaluate_snapshot(snapshot, Path::new(LIVE_ORIGIN), &setup)?
         }
-        _ => None,
-    };
-    let eval = match (&args.snapshot, args.example, &live) {
-        (Some(path), _, _) => evaluate::evaluate_path(path, &setup)?,
-        (None, false, Some(bytes)) => {
-            let origin = Path::new(LIVE_ORIGIN);
-            let text = std::str::from_utf8(bytes).map_err(|e| Error::Other(e.to_string()))?;
-            let snapshot = crate::load::parse_snapshot(text, origin)?;
-            evaluate::evaluate_snapshot(snapshot, origin, &setup)?
-        }
-        _ => {
+        (None, true) => {
             let origin = Path::new(crate::example::SNAPSHOT_PATH);
             evaluate::evaluate_snapshot(crate::example::snapshot()?, origin, &setup)?
         }
@@ -638,6 +627,22 @@ fn live_options(args: &LiveArgs, endpoint_url: Option<String>) -> crate::collect
     }
 }
 
+/// Collect live, and return the snapshot as its evidence bundle keeps it: serialized, then read
+/// back, so that `evidence verify` re-evaluates the same bytes; and those bytes.
+fn collect_as_kept(
+    config: &Config,
+    options: &crate::collect::aws::Options,
+    per_call: bool,
+) -> Result<(crate::snapshot::Snapshot, Vec<u8>), Error> {
+    let collection = crate::collect::aws::collect(config, options)?;
+    report_collection(&collection, per_call);
+    let bytes =
+        serde_json::to_vec_pretty(&collection.snapshot).map_err(|e| Error::Other(e.to_string()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| Error::Other(e.to_string()))?;
+    let snapshot = crate::load::parse_snapshot(text, Path::new(LIVE_ORIGIN))?;
+    Ok((snapshot, bytes))
+}
+
 /// One line on stderr: what was collected, and at what cost (with `--calls`, per operation).
 fn report_collection(c: &crate::collect::aws::Collection, per_call: bool) {
     let calls: u64 = c.calls.values().sum();
@@ -696,12 +701,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
             None,
         ),
         None => {
-            let collection = crate::collect::aws::collect(&config, &options)?;
-            report_collection(&collection, args.live.calls);
-            let bytes = serde_json::to_vec_pretty(&collection.snapshot)
-                .map_err(|e| Error::Other(e.to_string()))?;
-            let text = std::str::from_utf8(&bytes).map_err(|e| Error::Other(e.to_string()))?;
-            let snapshot = crate::load::parse_snapshot(text, Path::new(LIVE_ORIGIN))?;
+            let (snapshot, bytes) = collect_as_kept(&config, &options, args.live.calls)?;
             (snapshot, LIVE_ORIGIN.to_string(), Some(bytes))
         }
     };

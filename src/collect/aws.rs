@@ -298,6 +298,27 @@ where
     Failure { code, message }
 }
 
+/// The pages of a paginated call.
+pub type Pages<O, E> = aws_smithy_async::future::pagination_stream::PaginationStream<
+    Result<O, SdkError<E, HttpResponse>>,
+>;
+
+/// Read every page of a paginated call, each request under a permit, handing each page to
+/// `on_page`; the first failed request ends the listing and is returned.
+pub async fn each_page<O, E>(
+    ctx: &Ctx,
+    mut pages: Pages<O, E>,
+    mut on_page: impl FnMut(O),
+) -> Result<(), Failure>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    while let Some(page) = ctx.call(pages.next()).await {
+        on_page(page.map_err(|e| failure(&e))?);
+    }
+    Ok(())
+}
+
 /// The text of the first `<tag>` element of an XML body.
 fn xml_text(body: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
-use super::aws::{aws_time, failure, glob, time, Ctx, Failure};
+use super::aws::{aws_time, each_page, failure, glob, time, Ctx, Failure};
 use crate::config::Params;
 use crate::snapshot::{
     BackupPlan, BackupProtectedResource, BackupRule, BackupVault, Gap, JobSummary, Provenance,
@@ -126,35 +126,33 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
 
     // Plans, their rules and selections.
     let mut plan_ids = Vec::new();
-    let mut pages = client.list_backup_plans().into_paginator().send();
     let mut plans_ok = true;
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                raw.gaps.push(ctx.gap(
-                    "backup",
-                    "ListBackupPlans",
-                    &failure(&e),
-                    None,
-                    Some("backup_plan"),
-                    &[],
-                ));
-                plans_ok = false;
-                break;
-            }
-            Some(Ok(page)) => {
-                for p in page.backup_plans_list() {
-                    if let Some(id) = p.backup_plan_id() {
-                        plan_ids.push((
-                            id.to_string(),
-                            p.backup_plan_name().unwrap_or(id).to_string(),
-                            p.backup_plan_arn().map(str::to_string),
-                        ));
-                    }
+    let listed = each_page(
+        ctx,
+        client.list_backup_plans().into_paginator().send(),
+        |page| {
+            for p in page.backup_plans_list() {
+                if let Some(id) = p.backup_plan_id() {
+                    plan_ids.push((
+                        id.to_string(),
+                        p.backup_plan_name().unwrap_or(id).to_string(),
+                        p.backup_plan_arn().map(str::to_string),
+                    ));
                 }
             }
-        }
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        raw.gaps.push(ctx.gap(
+            "backup",
+            "ListBackupPlans",
+            &f,
+            None,
+            Some("backup_plan"),
+            &[],
+        ));
+        plans_ok = false;
     }
     if !plans_ok {
         raw.membership_unknown.insert(ctx.region.clone());
@@ -234,33 +232,32 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
 
     // Vaults, their access policies and recovery points.
     let mut vaults = Vec::new();
-    let mut pages = client.list_backup_vaults().into_paginator().send();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                let f = failure(&e);
-                raw.gaps.push(ctx.gap(
-                    "backup",
-                    "ListBackupVaults",
-                    &f,
-                    None,
-                    Some("backup_vault"),
-                    &[],
-                ));
-                raw.points_failed.insert(ctx.region.clone());
-                raw.gaps.push(ctx.gap(
-                    "backup",
-                    "ListBackupVaults",
-                    &f,
-                    None,
-                    Some("backup_protected_resource"),
-                    RECOVERY_POINT_ATTRS,
-                ));
-                break;
-            }
-            Some(Ok(page)) => vaults.extend(page.backup_vault_list().iter().cloned()),
-        }
+    let listed = each_page(
+        ctx,
+        client.list_backup_vaults().into_paginator().send(),
+        |page| {
+            vaults.extend(page.backup_vault_list().iter().cloned());
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        raw.gaps.push(ctx.gap(
+            "backup",
+            "ListBackupVaults",
+            &f,
+            None,
+            Some("backup_vault"),
+            &[],
+        ));
+        raw.points_failed.insert(ctx.region.clone());
+        raw.gaps.push(ctx.gap(
+            "backup",
+            "ListBackupVaults",
+            &f,
+            None,
+            Some("backup_protected_resource"),
+            RECOVERY_POINT_ATTRS,
+        ));
     }
     ctx.progress.add(vaults.len() as u64);
     let vault_results: Vec<(BackupVault, Vec<Point>, Vec<Gap>, bool)> =
@@ -319,62 +316,57 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
                 };
                 let mut points = Vec::new();
                 let mut points_ok = true;
-                let mut pages = client
-                    .list_recovery_points_by_backup_vault()
-                    .backup_vault_name(&name)
-                    .into_paginator()
-                    .send();
-                loop {
-                    match ctx.call(pages.next()).await {
-                        None => break,
-                        Some(Err(e)) => {
-                            gaps.push(ctx.gap(
-                                "backup",
-                                "ListRecoveryPointsByBackupVault",
-                                &failure(&e),
-                                None,
-                                Some("backup_protected_resource"),
-                                RECOVERY_POINT_ATTRS,
-                            ));
-                            points_ok = false;
-                            break;
-                        }
-                        Some(Ok(page)) => {
-                            for p in page.recovery_points() {
-                                let Some(resource) = p.resource_arn() else {
-                                    continue;
-                                };
-                                let created = p.creation_date().and_then(time);
-                                let completed = (p.status().map(|s| s.as_str())
-                                    == Some("COMPLETED"))
+                let listed = each_page(
+                    ctx,
+                    client
+                        .list_recovery_points_by_backup_vault()
+                        .backup_vault_name(&name)
+                        .into_paginator()
+                        .send(),
+                    |page| {
+                        for p in page.recovery_points() {
+                            let Some(resource) = p.resource_arn() else {
+                                continue;
+                            };
+                            let created = p.creation_date().and_then(time);
+                            let completed = (p.status().map(|s| s.as_str()) == Some("COMPLETED"))
                                 .then(|| p.completion_date().and_then(time).or(created))
                                 .flatten();
-                                let retention_days = p
-                                    .calculated_lifecycle()
-                                    .and_then(|l| l.delete_at())
-                                    .and_then(time)
-                                    .zip(created)
-                                    .map(|(del, c)| {
-                                        ((del - c).num_seconds().max(0) / 86_400) as u32
-                                    })
-                                    .or_else(|| {
-                                        p.lifecycle()
-                                            .and_then(|l| l.delete_after_days())
-                                            .map(|d| d.max(0) as u32)
-                                    });
-                                points.push(Point {
-                                    arn: p.recovery_point_arn().unwrap_or_default().to_string(),
-                                    resource: resource.to_string(),
-                                    resource_type: p.resource_type().map(str::to_string),
-                                    region: ctx.region.clone(),
-                                    completed,
-                                    encrypted: p.is_encrypted(),
-                                    retention_days,
-                                    air_gapped,
+                            let retention_days = p
+                                .calculated_lifecycle()
+                                .and_then(|l| l.delete_at())
+                                .and_then(time)
+                                .zip(created)
+                                .map(|(del, c)| ((del - c).num_seconds().max(0) / 86_400) as u32)
+                                .or_else(|| {
+                                    p.lifecycle()
+                                        .and_then(|l| l.delete_after_days())
+                                        .map(|d| d.max(0) as u32)
                                 });
-                            }
+                            points.push(Point {
+                                arn: p.recovery_point_arn().unwrap_or_default().to_string(),
+                                resource: resource.to_string(),
+                                resource_type: p.resource_type().map(str::to_string),
+                                region: ctx.region.clone(),
+                                completed,
+                                encrypted: p.is_encrypted(),
+                                retention_days,
+                                air_gapped,
+                            });
                         }
-                    }
+                    },
+                )
+                .await;
+                if let Err(f) = listed {
+                    gaps.push(ctx.gap(
+                        "backup",
+                        "ListRecoveryPointsByBackupVault",
+                        &f,
+                        None,
+                        Some("backup_protected_resource"),
+                        RECOVERY_POINT_ATTRS,
+                    ));
+                    points_ok = false;
                 }
                 let vault = BackupVault {
                     id: arn,
@@ -411,118 +403,113 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
     }
 
     // Protected resources, backup jobs over the window, restore jobs.
-    let mut pages = client.list_protected_resources().into_paginator().send();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                raw.gaps.push(ctx.gap(
-                    "backup",
-                    "ListProtectedResources",
-                    &failure(&e),
-                    None,
-                    Some("backup_protected_resource"),
-                    &[],
-                ));
-                break;
-            }
-            Some(Ok(page)) => {
-                for r in page.results() {
-                    if let Some(arn) = r.resource_arn() {
-                        raw.protected.push(Protected {
-                            arn: arn.to_string(),
-                            region: ctx.region.clone(),
-                            resource_type: r.resource_type().map(str::to_string),
-                            name: r.resource_name().map(str::to_string),
-                        });
-                    }
+    let listed = each_page(
+        ctx,
+        client.list_protected_resources().into_paginator().send(),
+        |page| {
+            for r in page.results() {
+                if let Some(arn) = r.resource_arn() {
+                    raw.protected.push(Protected {
+                        arn: arn.to_string(),
+                        region: ctx.region.clone(),
+                        resource_type: r.resource_type().map(str::to_string),
+                        name: r.resource_name().map(str::to_string),
+                    });
                 }
             }
-        }
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        raw.gaps.push(ctx.gap(
+            "backup",
+            "ListProtectedResources",
+            &f,
+            None,
+            Some("backup_protected_resource"),
+            &[],
+        ));
     }
     let since = ctx.now - chrono::Duration::days(i64::from(window_days));
-    let mut pages = client
-        .list_backup_jobs()
-        .by_created_after(aws_time(since))
-        .into_paginator()
-        .send();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                raw.jobs_failed.insert(ctx.region.clone());
-                raw.gaps.push(ctx.gap(
-                    "backup",
-                    "ListBackupJobs",
-                    &failure(&e),
-                    None,
-                    Some("backup_protected_resource"),
-                    &["jobs_total", "jobs_completed"],
-                ));
-                break;
-            }
-            Some(Ok(page)) => {
-                for j in page.backup_jobs() {
-                    let Some(arn) = j.resource_arn() else {
-                        continue;
-                    };
-                    let e = raw.jobs.entry(arn.to_string()).or_default();
-                    e.0 += 1;
-                    if j.state().map(|s| s.as_str()) == Some("COMPLETED") {
-                        e.1 += 1;
-                    }
+    let listed = each_page(
+        ctx,
+        client
+            .list_backup_jobs()
+            .by_created_after(aws_time(since))
+            .into_paginator()
+            .send(),
+        |page| {
+            for j in page.backup_jobs() {
+                let Some(arn) = j.resource_arn() else {
+                    continue;
+                };
+                let e = raw.jobs.entry(arn.to_string()).or_default();
+                e.0 += 1;
+                if j.state().map(|s| s.as_str()) == Some("COMPLETED") {
+                    e.1 += 1;
                 }
             }
-        }
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        raw.jobs_failed.insert(ctx.region.clone());
+        raw.gaps.push(ctx.gap(
+            "backup",
+            "ListBackupJobs",
+            &f,
+            None,
+            Some("backup_protected_resource"),
+            &["jobs_total", "jobs_completed"],
+        ));
     }
     let since = ctx.now - chrono::Duration::days(RESTORE_LOOKBACK_DAYS);
-    let mut pages = client
-        .list_restore_jobs()
-        .by_created_after(aws_time(since))
-        .into_paginator()
-        .send();
     let mut by_point: Vec<(String, RestoreJob)> = Vec::new();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                // The newest restore of every component is unknown: a restore here may be newer.
-                let mut g = ctx.gap(
-                    "backup",
-                    "ListRestoreJobs",
-                    &failure(&e),
-                    None,
-                    Some("component"),
-                    &["last_restore_duration", "last_restore_at"],
-                );
-                // Components span accounts and regions: the gap covers every one of them.
-                g.region = None;
-                g.account = None;
-                g.message = format!("in {} {}: {}", ctx.account, ctx.region, g.message);
-                raw.gaps.push(g);
-                break;
-            }
-            Some(Ok(page)) => {
-                for j in page.restore_jobs() {
-                    let Some(started) = j.creation_date().and_then(time) else {
-                        continue;
-                    };
-                    let job = RestoreJob {
-                        id: j.restore_job_id().unwrap_or_default().to_string(),
-                        started,
-                        finished: j.completion_date().and_then(time),
-                        status: j
-                            .status()
-                            .map_or("UNKNOWN".to_string(), |s| s.as_str().to_string()),
-                    };
-                    match j.source_resource_arn() {
-                        Some(src) => raw.restores.entry(src.to_string()).or_default().push(job),
-                        None => by_point
-                            .push((j.recovery_point_arn().unwrap_or_default().to_string(), job)),
+    let listed = each_page(
+        ctx,
+        client
+            .list_restore_jobs()
+            .by_created_after(aws_time(since))
+            .into_paginator()
+            .send(),
+        |page| {
+            for j in page.restore_jobs() {
+                let Some(started) = j.creation_date().and_then(time) else {
+                    continue;
+                };
+                let job = RestoreJob {
+                    id: j.restore_job_id().unwrap_or_default().to_string(),
+                    started,
+                    finished: j.completion_date().and_then(time),
+                    status: j
+                        .status()
+                        .map_or("UNKNOWN".to_string(), |s| s.as_str().to_string()),
+                };
+                match j.source_resource_arn() {
+                    Some(src) => raw.restores.entry(src.to_string()).or_default().push(job),
+                    None => {
+                        by_point.push((j.recovery_point_arn().unwrap_or_default().to_string(), job))
                     }
                 }
             }
-        }
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        // The newest restore of every component is unknown: a restore here may be newer.
+        let mut g = ctx.gap(
+            "backup",
+            "ListRestoreJobs",
+            &f,
+            None,
+            Some("component"),
+            &["last_restore_duration", "last_restore_at"],
+        );
+        // Components span accounts and regions: the gap covers every one of them.
+        g.region = None;
+        g.account = None;
+        g.message = format!("in {} {}: {}", ctx.account, ctx.region, g.message);
+        raw.gaps.push(g);
     }
     // Older answers name only the recovery point; its resource is in the point listing.
     let owner: HashMap<&str, &str> = raw
@@ -576,21 +563,24 @@ async fn selections(
     plan_name: &str,
 ) -> SelectionsResult {
     let mut ids = Vec::new();
-    let mut pages = client
-        .list_backup_selections()
-        .backup_plan_id(plan_id)
-        .into_paginator()
-        .send();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => return Err(("ListBackupSelections".into(), failure(&e))),
-            Some(Ok(page)) => ids.extend(
+    let listed = each_page(
+        ctx,
+        client
+            .list_backup_selections()
+            .backup_plan_id(plan_id)
+            .into_paginator()
+            .send(),
+        |page| {
+            ids.extend(
                 page.backup_selections_list()
                     .iter()
                     .filter_map(|s| s.selection_id().map(str::to_string)),
-            ),
-        }
+            );
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        return Err(("ListBackupSelections".into(), f));
     }
     let mut out = Vec::new();
     for id in ids {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, StatusCode};
 
-use super::aws::{aws_time, failure, Ctx};
+use super::aws::{aws_time, each_page, Ctx};
 use crate::snapshot::{CloudwatchAlarm, Gap, Provenance};
 
 /// GetMetricData takes at most this many queries a call.
@@ -19,8 +19,6 @@ pub struct LagQuery {
     pub replica: String,
     /// The replica's region: CloudWatch is asked there.
     pub region: String,
-    /// The primary's region, for messages.
-    pub primary_region: String,
     pub metric: &'static str,
     pub dimension: &'static str,
     pub value: String,
@@ -44,7 +42,6 @@ impl LagQuery {
             region: super::aws::arn_region(arn)
                 .unwrap_or(primary_region)
                 .to_string(),
-            primary_region: primary_region.to_string(),
             metric,
             dimension,
             value: arn.rsplit(':').next().unwrap_or(arn).to_string(),
@@ -94,78 +91,76 @@ impl LagQuery {
 pub async fn alarms(ctx: &Ctx) -> (Vec<CloudwatchAlarm>, Vec<Gap>) {
     let client = ctx.cloudwatch();
     let mut out = Vec::new();
-    let mut pages = client.describe_alarms().into_paginator().send();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                // Without the region's alarms, no alarm fact anywhere can be trusted.
-                let gap = ctx.gap(
-                    "cloudwatch",
-                    "DescribeAlarms",
-                    &failure(&e),
-                    None,
-                    Some("cloudwatch_alarm"),
-                    &[],
-                );
-                return (Vec::new(), vec![gap]);
-            }
-            Some(Ok(page)) => {
-                for a in page.metric_alarms() {
-                    let actions: Vec<String> = if a.actions_enabled() == Some(false) {
-                        Vec::new()
-                    } else {
-                        a.alarm_actions().to_vec()
-                    };
-                    // A plain alarm names its metric; a metric-math alarm lists its metrics.
-                    let mut metrics: Vec<WatchedMetric> = Vec::new();
-                    if let (Some(ns), Some(m)) = (a.namespace(), a.metric_name()) {
-                        metrics.push((ns.to_string(), m.to_string(), dims(a.dimensions())));
-                    }
-                    for q in a.metrics() {
-                        if let Some(metric) = q.metric_stat().and_then(|s| s.metric()) {
-                            if let (Some(ns), Some(m)) = (metric.namespace(), metric.metric_name())
-                            {
-                                metrics.push((
-                                    ns.to_string(),
-                                    m.to_string(),
-                                    dims(metric.dimensions()),
-                                ));
-                            }
+    let listed = each_page(
+        ctx,
+        client.describe_alarms().into_paginator().send(),
+        |page| {
+            for a in page.metric_alarms() {
+                let actions: Vec<String> = if a.actions_enabled() == Some(false) {
+                    Vec::new()
+                } else {
+                    a.alarm_actions().to_vec()
+                };
+                // A plain alarm names its metric; a metric-math alarm lists its metrics.
+                let mut metrics: Vec<WatchedMetric> = Vec::new();
+                if let (Some(ns), Some(m)) = (a.namespace(), a.metric_name()) {
+                    metrics.push((ns.to_string(), m.to_string(), dims(a.dimensions())));
+                }
+                for q in a.metrics() {
+                    if let Some(metric) = q.metric_stat().and_then(|s| s.metric()) {
+                        if let (Some(ns), Some(m)) = (metric.namespace(), metric.metric_name()) {
+                            metrics.push((
+                                ns.to_string(),
+                                m.to_string(),
+                                dims(metric.dimensions()),
+                            ));
                         }
                     }
-                    let name = a.alarm_name().unwrap_or_default().to_string();
-                    let arn = a.alarm_arn().map(str::to_string).unwrap_or_else(|| {
-                        format!(
-                            "arn:aws:cloudwatch:{}:{}:alarm:{name}",
-                            ctx.region, ctx.account
-                        )
+                }
+                let name = a.alarm_name().unwrap_or_default().to_string();
+                let arn = a.alarm_arn().map(str::to_string).unwrap_or_else(|| {
+                    format!(
+                        "arn:aws:cloudwatch:{}:{}:alarm:{name}",
+                        ctx.region, ctx.account
+                    )
+                });
+                for (i, (namespace, metric, dimensions)) in metrics.into_iter().enumerate() {
+                    out.push(CloudwatchAlarm {
+                        id: if i == 0 {
+                            arn.clone()
+                        } else {
+                            format!("{arn}#{i}")
+                        },
+                        name: Some(name.clone()),
+                        account: ctx.account.clone(),
+                        region: ctx.region.clone(),
+                        namespace,
+                        metric,
+                        dimensions: dimensions.into_iter().collect(),
+                        actions: actions.clone(),
+                        provenance: Some(Provenance {
+                            source: "cloudwatch:DescribeAlarms".into(),
+                            line: None,
+                            at: Some(ctx.now),
+                        }),
+                        ..CloudwatchAlarm::default()
                     });
-                    for (i, (namespace, metric, dimensions)) in metrics.into_iter().enumerate() {
-                        out.push(CloudwatchAlarm {
-                            id: if i == 0 {
-                                arn.clone()
-                            } else {
-                                format!("{arn}#{i}")
-                            },
-                            name: Some(name.clone()),
-                            account: ctx.account.clone(),
-                            region: ctx.region.clone(),
-                            namespace,
-                            metric,
-                            dimensions: dimensions.into_iter().collect(),
-                            actions: actions.clone(),
-                            provenance: Some(Provenance {
-                                source: "cloudwatch:DescribeAlarms".into(),
-                                line: None,
-                                at: Some(ctx.now),
-                            }),
-                            ..CloudwatchAlarm::default()
-                        });
-                    }
                 }
             }
-        }
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        // Without the region's alarms, no alarm fact anywhere can be trusted.
+        let gap = ctx.gap(
+            "cloudwatch",
+            "DescribeAlarms",
+            &f,
+            None,
+            Some("cloudwatch_alarm"),
+            &[],
+        );
+        return (Vec::new(), vec![gap]);
     }
     (out, Vec::new())
 }
@@ -223,62 +218,59 @@ pub async fn replica_lag(
                     .build()
             })
             .collect();
-        let mut pages = client
-            .get_metric_data()
-            .set_metric_data_queries(Some(data))
-            .start_time(aws_time(start))
-            .end_time(aws_time(end))
-            .into_paginator()
-            .send();
         let mut maxima: HashMap<usize, f64> = HashMap::new();
         let mut partial: Vec<usize> = Vec::new();
-        loop {
-            match ctx.call(pages.next()).await {
-                None => break,
-                Some(Err(e)) => {
-                    let f = failure(&e);
-                    for q in chunk {
-                        gaps.push(Gap {
-                            message: format!(
-                                "reading {} of replica `{}`: {}",
-                                q.metric, q.value, f.message
-                            ),
-                            ..ctx.gap(
-                                "cloudwatch",
-                                "GetMetricData",
-                                &f,
-                                Some(&q.replica),
-                                Some(q.resource_type),
-                                &["replica_lag_max"],
-                            )
-                        });
+        let listed = each_page(
+            ctx,
+            client
+                .get_metric_data()
+                .set_metric_data_queries(Some(data))
+                .start_time(aws_time(start))
+                .end_time(aws_time(end))
+                .into_paginator()
+                .send(),
+            |page| {
+                for r in page.metric_data_results() {
+                    let Some(i) = r
+                        .id()
+                        .and_then(|id| id.strip_prefix('q'))
+                        .and_then(|n| n.parse::<usize>().ok())
+                    else {
+                        continue;
+                    };
+                    if matches!(
+                        r.status_code(),
+                        Some(StatusCode::InternalError) | Some(StatusCode::Forbidden)
+                    ) {
+                        partial.push(i);
                     }
-                    maxima.clear();
-                    partial.clear();
-                    break;
-                }
-                Some(Ok(page)) => {
-                    for r in page.metric_data_results() {
-                        let Some(i) = r
-                            .id()
-                            .and_then(|id| id.strip_prefix('q'))
-                            .and_then(|n| n.parse::<usize>().ok())
-                        else {
-                            continue;
-                        };
-                        if matches!(
-                            r.status_code(),
-                            Some(StatusCode::InternalError) | Some(StatusCode::Forbidden)
-                        ) {
-                            partial.push(i);
-                        }
-                        for v in r.values() {
-                            let e = maxima.entry(i).or_insert(f64::MIN);
-                            *e = e.max(*v);
-                        }
+                    for v in r.values() {
+                        let e = maxima.entry(i).or_insert(f64::MIN);
+                        *e = e.max(*v);
                     }
                 }
+            },
+        )
+        .await;
+        if let Err(f) = listed {
+            for q in chunk {
+                gaps.push(Gap {
+                    message: format!(
+                        "reading {} of replica `{}`: {}",
+                        q.metric, q.value, f.message
+                    ),
+                    ..ctx.gap(
+                        "cloudwatch",
+                        "GetMetricData",
+                        &f,
+                        Some(&q.replica),
+                        Some(q.resource_type),
+                        &["replica_lag_max"],
+                    )
+                });
             }
+            maxima.clear();
+            partial.clear();
         }
         for (i, max) in maxima {
             if partial.contains(&i) {

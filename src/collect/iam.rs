@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::aws::{failure, Ctx};
+use super::aws::{each_page, Ctx};
 use crate::snapshot::{Gap, IamGrant, IamPrincipal, Provenance, Resource};
 
 /// Actions that destroy a backup: recovery points, vaults, snapshots, backup objects.
@@ -174,44 +174,43 @@ pub async fn collect(ctx: &Ctx) -> (Vec<Resource>, Vec<Gap>) {
     let mut users = Vec::new();
     let mut groups = Vec::new();
     let mut managed: HashMap<String, (String, Option<String>)> = HashMap::new();
-    let mut pages = client
-        .get_account_authorization_details()
-        .into_paginator()
-        .send();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                let mut g = ctx.gap(
-                    "iam",
-                    "GetAccountAuthorizationDetails",
-                    &failure(&e),
-                    None,
-                    Some("iam_principal"),
-                    &[],
+    let listed = each_page(
+        ctx,
+        client
+            .get_account_authorization_details()
+            .into_paginator()
+            .send(),
+        |page| {
+            roles.extend(page.role_detail_list().iter().cloned());
+            users.extend(page.user_detail_list().iter().cloned());
+            groups.extend(page.group_detail_list().iter().cloned());
+            for p in page.policies() {
+                let Some(arn) = p.arn() else { continue };
+                let doc = p
+                    .policy_version_list()
+                    .iter()
+                    .find(|v| v.is_default_version())
+                    .and_then(|v| v.document())
+                    .map(decode);
+                managed.insert(
+                    arn.to_string(),
+                    (p.policy_name().unwrap_or(arn).to_string(), doc),
                 );
-                g.region = None;
-                return (Vec::new(), vec![g]);
             }
-            Some(Ok(page)) => {
-                roles.extend(page.role_detail_list().iter().cloned());
-                users.extend(page.user_detail_list().iter().cloned());
-                groups.extend(page.group_detail_list().iter().cloned());
-                for p in page.policies() {
-                    let Some(arn) = p.arn() else { continue };
-                    let doc = p
-                        .policy_version_list()
-                        .iter()
-                        .find(|v| v.is_default_version())
-                        .and_then(|v| v.document())
-                        .map(decode);
-                    managed.insert(
-                        arn.to_string(),
-                        (p.policy_name().unwrap_or(arn).to_string(), doc),
-                    );
-                }
-            }
-        }
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        let mut g = ctx.gap(
+            "iam",
+            "GetAccountAuthorizationDetails",
+            &f,
+            None,
+            Some("iam_principal"),
+            &[],
+        );
+        g.region = None;
+        return (Vec::new(), vec![g]);
     }
     let group_policies: HashMap<String, Policies> = groups
         .iter()

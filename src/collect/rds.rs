@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::aws::{arn_region, failure, time, Ctx};
+use super::aws::{arn_region, each_page, time, Ctx};
 use super::backup;
 use super::cloudwatch::LagQuery;
 use crate::snapshot::{Gap, Provenance, RdsDatabase, Replica, Resource, SnapshotSummary};
@@ -43,22 +43,18 @@ struct Db {
 /// What one region's RDS calls gave, before the joins.
 #[derive(Debug, Default)]
 pub struct Raw {
-    account: String,
     dbs: Vec<Db>,
     snapshots: Vec<Snap>,
     /// Regions whose instance (cluster) snapshot listing failed.
     snapshots_failed: BTreeSet<(String, bool)>,
     gaps: Vec<Gap>,
-    /// Replica lag reads that failed: (primary id, gap).
+    /// Replica lag reads that failed (the replica's gap, moved to its primary when joined).
     pub lag_failures: Vec<Gap>,
 }
 
 pub async fn collect(ctx: &Ctx) -> Raw {
     let client = ctx.rds();
-    let mut raw = Raw {
-        account: ctx.account.clone(),
-        ..Raw::default()
-    };
+    let mut raw = Raw::default();
     let at = Some(ctx.now);
     let prov = |op: &str| {
         Some(Provenance {
@@ -69,275 +65,265 @@ pub async fn collect(ctx: &Ctx) -> Raw {
     };
 
     // Instances (cluster members and read replicas are judged through their primary).
-    let mut pages = client.describe_db_instances().into_paginator().send();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                raw.gaps.push(ctx.gap(
-                    "rds",
-                    "DescribeDBInstances",
-                    &failure(&e),
-                    None,
-                    Some("rds_instance"),
-                    &[],
-                ));
-                break;
-            }
-            Some(Ok(page)) => {
-                for d in page.db_instances() {
-                    // drready's own restore tests are scratch copies, not databases to judge.
-                    let scratch = d
-                        .tag_list()
-                        .iter()
-                        .any(|t| t.key() == Some(crate::remediate::RESTORE_TEST_TAG));
-                    if d.db_cluster_identifier().is_some()
-                        || d.read_replica_source_db_instance_identifier().is_some()
-                        || scratch
-                    {
-                        continue;
-                    }
-                    let name = d.db_instance_identifier().unwrap_or_default().to_string();
-                    let replicas: Vec<String> = d
-                        .read_replica_db_instance_identifiers()
-                        .iter()
-                        .map(|r| replica_arn(r, ctx, "db"))
-                        .collect();
-                    let lag = replicas
-                        .iter()
-                        .map(|arn| LagQuery::instance(arn, &ctx.region))
-                        .collect();
-                    let record = RdsDatabase {
-                        id: d
-                            .db_instance_arn()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| own_arn(ctx, "db", &name)),
-                        name: Some(name),
-                        account: ctx.account.clone(),
-                        region: ctx.region.clone(),
-                        tags: tags(d.tag_list().iter().map(|t| (t.key(), t.value()))),
-                        engine: d.engine().map(str::to_string),
-                        backup_retention_days: d.backup_retention_period().map(|n| n.max(0) as u32),
-                        latest_restorable_time: d.latest_restorable_time().and_then(time),
-                        storage_encrypted: d.storage_encrypted(),
-                        kms_key_id: d.kms_key_id().map(str::to_string),
-                        multi_az: d.multi_az(),
-                        deletion_protection: d.deletion_protection(),
-                        replicas: Some(replica_records(&replicas, &ctx.region)),
-                        // The API leaves out empty lists: none listed is none.
-                        replicated_backup_regions: Some(
-                            d.db_instance_automated_backups_replications()
-                                .iter()
-                                .filter_map(|r| r.db_instance_automated_backups_arn())
-                                .filter_map(arn_region)
-                                .map(str::to_string)
-                                .collect(),
-                        ),
-                        provenance: prov("DescribeDBInstances"),
-                        ..RdsDatabase::default()
-                    };
-                    raw.dbs.push(Db {
-                        cluster: false,
-                        record,
-                        lag,
-                    });
+    let listed = each_page(
+        ctx,
+        client.describe_db_instances().into_paginator().send(),
+        |page| {
+            for d in page.db_instances() {
+                // drready's own restore tests are scratch copies, not databases to judge.
+                let scratch = d
+                    .tag_list()
+                    .iter()
+                    .any(|t| t.key() == Some(crate::remediate::RESTORE_TEST_TAG));
+                if d.db_cluster_identifier().is_some()
+                    || d.read_replica_source_db_instance_identifier().is_some()
+                    || scratch
+                {
+                    continue;
                 }
+                let name = d.db_instance_identifier().unwrap_or_default().to_string();
+                let replicas: Vec<String> = d
+                    .read_replica_db_instance_identifiers()
+                    .iter()
+                    .map(|r| replica_arn(r, ctx, "db"))
+                    .collect();
+                let lag = replicas
+                    .iter()
+                    .map(|arn| LagQuery::instance(arn, &ctx.region))
+                    .collect();
+                let record = RdsDatabase {
+                    id: d
+                        .db_instance_arn()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| own_arn(ctx, "db", &name)),
+                    name: Some(name),
+                    account: ctx.account.clone(),
+                    region: ctx.region.clone(),
+                    tags: tags(d.tag_list().iter().map(|t| (t.key(), t.value()))),
+                    engine: d.engine().map(str::to_string),
+                    backup_retention_days: d.backup_retention_period().map(|n| n.max(0) as u32),
+                    latest_restorable_time: d.latest_restorable_time().and_then(time),
+                    storage_encrypted: d.storage_encrypted(),
+                    kms_key_id: d.kms_key_id().map(str::to_string),
+                    multi_az: d.multi_az(),
+                    deletion_protection: d.deletion_protection(),
+                    replicas: Some(replica_records(&replicas, &ctx.region)),
+                    // The API leaves out empty lists: none listed is none.
+                    replicated_backup_regions: Some(
+                        d.db_instance_automated_backups_replications()
+                            .iter()
+                            .filter_map(|r| r.db_instance_automated_backups_arn())
+                            .filter_map(arn_region)
+                            .map(str::to_string)
+                            .collect(),
+                    ),
+                    provenance: prov("DescribeDBInstances"),
+                    ..RdsDatabase::default()
+                };
+                raw.dbs.push(Db {
+                    cluster: false,
+                    record,
+                    lag,
+                });
             }
-        }
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        raw.gaps.push(ctx.gap(
+            "rds",
+            "DescribeDBInstances",
+            &f,
+            None,
+            Some("rds_instance"),
+            &[],
+        ));
     }
 
     // Aurora global databases: the writer's secondaries are its cross-region replicas.
     let mut global_secondaries: HashMap<String, Vec<String>> = HashMap::new();
     let mut global_failed = None;
-    let mut pages = client.describe_global_clusters().into_paginator().send();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                global_failed = Some(failure(&e));
-                break;
+    let listed = each_page(
+        ctx,
+        client.describe_global_clusters().into_paginator().send(),
+        |page| {
+            for g in page.global_clusters() {
+                let members = g.global_cluster_members();
+                let Some(writer) = members
+                    .iter()
+                    .find(|m| m.is_writer() == Some(true))
+                    .and_then(|m| m.db_cluster_arn())
+                else {
+                    continue;
+                };
+                let readers = members
+                    .iter()
+                    .filter(|m| m.is_writer() != Some(true))
+                    .filter_map(|m| m.db_cluster_arn().map(str::to_string))
+                    .collect();
+                global_secondaries.insert(writer.to_string(), readers);
             }
-            Some(Ok(page)) => {
-                for g in page.global_clusters() {
-                    let members = g.global_cluster_members();
-                    let Some(writer) = members
-                        .iter()
-                        .find(|m| m.is_writer() == Some(true))
-                        .and_then(|m| m.db_cluster_arn())
-                    else {
-                        continue;
-                    };
-                    let readers = members
-                        .iter()
-                        .filter(|m| m.is_writer() != Some(true))
-                        .filter_map(|m| m.db_cluster_arn().map(str::to_string))
-                        .collect();
-                    global_secondaries.insert(writer.to_string(), readers);
-                }
-            }
-        }
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        global_failed = Some(f);
     }
 
     // Clusters.
-    let mut pages = client.describe_db_clusters().into_paginator().send();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                raw.gaps.push(ctx.gap(
-                    "rds",
-                    "DescribeDBClusters",
-                    &failure(&e),
-                    None,
-                    Some("rds_cluster"),
-                    &[],
-                ));
-                break;
-            }
-            Some(Ok(page)) => {
-                for c in page.db_clusters() {
-                    if c.replication_source_identifier().is_some() {
-                        continue;
-                    }
-                    let name = c.db_cluster_identifier().unwrap_or_default().to_string();
-                    let id = c
-                        .db_cluster_arn()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| own_arn(ctx, "cluster", &name));
-                    let read_replicas: Vec<String> = c
-                        .read_replica_identifiers()
-                        .iter()
-                        .map(|r| replica_arn(r, ctx, "cluster"))
-                        .collect();
-                    let secondaries = global_secondaries.get(&id).cloned().unwrap_or_default();
-                    let mut lag: Vec<LagQuery> = read_replicas
-                        .iter()
-                        .map(|arn| LagQuery::binlog_cluster(arn, &ctx.region))
-                        .collect();
-                    lag.extend(
-                        secondaries
-                            .iter()
-                            .map(|arn| LagQuery::global_cluster(arn, &ctx.region)),
-                    );
-                    let mut all = read_replicas.clone();
-                    all.extend(secondaries);
-                    // A global database whose membership could not be read has unknown replicas.
-                    let replicas = match (&global_failed, c.global_cluster_identifier()) {
-                        (Some(f), Some(_)) => {
-                            raw.gaps.push(ctx.gap(
-                                "rds",
-                                "DescribeGlobalClusters",
-                                f,
-                                Some(&id),
-                                Some("rds_cluster"),
-                                &[
-                                    "dr_regions",
-                                    "replica_count",
-                                    "replica_lag_max",
-                                    "replicas_without_lag_alarm",
-                                ],
-                            ));
-                            None
-                        }
-                        _ => Some(replica_records(&all, &ctx.region)),
-                    };
-                    let record = RdsDatabase {
-                        id,
-                        name: Some(name),
-                        account: ctx.account.clone(),
-                        region: ctx.region.clone(),
-                        tags: tags(c.tag_list().iter().map(|t| (t.key(), t.value()))),
-                        engine: c.engine().map(str::to_string),
-                        backup_retention_days: c.backup_retention_period().map(|n| n.max(0) as u32),
-                        latest_restorable_time: c.latest_restorable_time().and_then(time),
-                        storage_encrypted: c.storage_encrypted(),
-                        kms_key_id: c.kms_key_id().map(str::to_string),
-                        multi_az: c.multi_az(),
-                        deletion_protection: c.deletion_protection(),
-                        replicas,
-                        // Aurora keeps no replicated automated backups; copies are snapshots.
-                        replicated_backup_regions: Some(Vec::new()),
-                        provenance: prov("DescribeDBClusters"),
-                        ..RdsDatabase::default()
-                    };
-                    raw.dbs.push(Db {
-                        cluster: true,
-                        record,
-                        lag,
-                    });
+    let listed = each_page(
+        ctx,
+        client.describe_db_clusters().into_paginator().send(),
+        |page| {
+            for c in page.db_clusters() {
+                if c.replication_source_identifier().is_some() {
+                    continue;
                 }
+                let name = c.db_cluster_identifier().unwrap_or_default().to_string();
+                let id = c
+                    .db_cluster_arn()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| own_arn(ctx, "cluster", &name));
+                let read_replicas: Vec<String> = c
+                    .read_replica_identifiers()
+                    .iter()
+                    .map(|r| replica_arn(r, ctx, "cluster"))
+                    .collect();
+                let secondaries = global_secondaries.get(&id).cloned().unwrap_or_default();
+                let mut lag: Vec<LagQuery> = read_replicas
+                    .iter()
+                    .map(|arn| LagQuery::binlog_cluster(arn, &ctx.region))
+                    .collect();
+                lag.extend(
+                    secondaries
+                        .iter()
+                        .map(|arn| LagQuery::global_cluster(arn, &ctx.region)),
+                );
+                let mut all = read_replicas.clone();
+                all.extend(secondaries);
+                // A global database whose membership could not be read has unknown replicas.
+                let replicas = match (&global_failed, c.global_cluster_identifier()) {
+                    (Some(f), Some(_)) => {
+                        raw.gaps.push(ctx.gap(
+                            "rds",
+                            "DescribeGlobalClusters",
+                            f,
+                            Some(&id),
+                            Some("rds_cluster"),
+                            &[
+                                "dr_regions",
+                                "replica_count",
+                                "replica_lag_max",
+                                "replicas_without_lag_alarm",
+                            ],
+                        ));
+                        None
+                    }
+                    _ => Some(replica_records(&all, &ctx.region)),
+                };
+                let record = RdsDatabase {
+                    id,
+                    name: Some(name),
+                    account: ctx.account.clone(),
+                    region: ctx.region.clone(),
+                    tags: tags(c.tag_list().iter().map(|t| (t.key(), t.value()))),
+                    engine: c.engine().map(str::to_string),
+                    backup_retention_days: c.backup_retention_period().map(|n| n.max(0) as u32),
+                    latest_restorable_time: c.latest_restorable_time().and_then(time),
+                    storage_encrypted: c.storage_encrypted(),
+                    kms_key_id: c.kms_key_id().map(str::to_string),
+                    multi_az: c.multi_az(),
+                    deletion_protection: c.deletion_protection(),
+                    replicas,
+                    // Aurora keeps no replicated automated backups; copies are snapshots.
+                    replicated_backup_regions: Some(Vec::new()),
+                    provenance: prov("DescribeDBClusters"),
+                    ..RdsDatabase::default()
+                };
+                raw.dbs.push(Db {
+                    cluster: true,
+                    record,
+                    lag,
+                });
             }
-        }
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        raw.gaps.push(ctx.gap(
+            "rds",
+            "DescribeDBClusters",
+            &f,
+            None,
+            Some("rds_cluster"),
+            &[],
+        ));
     }
 
     // Snapshots, automated and manual, listed once per region and grouped by database.
-    let mut pages = client.describe_db_snapshots().into_paginator().send();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                raw.snapshots_failed.insert((ctx.region.clone(), false));
-                raw.gaps.push(ctx.gap(
-                    "rds",
-                    "DescribeDBSnapshots",
-                    &failure(&e),
-                    None,
-                    Some("rds_instance"),
-                    SNAPSHOT_ATTRS,
-                ));
-                break;
-            }
-            Some(Ok(page)) => {
-                for s in page.db_snapshots() {
-                    raw.snapshots.push(Snap {
-                        owner: format!("db:{}", s.db_instance_identifier().unwrap_or_default()),
-                        region: ctx.region.clone(),
-                        created: s.snapshot_create_time().and_then(time),
-                        encrypted: s.encrypted(),
-                        source_region: s.source_region().map(str::to_string).or_else(|| {
-                            s.source_db_snapshot_identifier()
-                                .and_then(arn_region)
-                                .map(str::to_string)
-                        }),
-                    });
-                }
-            }
-        }
-    }
-    let mut pages = client
-        .describe_db_cluster_snapshots()
-        .into_paginator()
-        .send();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                raw.snapshots_failed.insert((ctx.region.clone(), true));
-                raw.gaps.push(ctx.gap(
-                    "rds",
-                    "DescribeDBClusterSnapshots",
-                    &failure(&e),
-                    None,
-                    Some("rds_cluster"),
-                    SNAPSHOT_ATTRS,
-                ));
-                break;
-            }
-            Some(Ok(page)) => {
-                for s in page.db_cluster_snapshots() {
-                    raw.snapshots.push(Snap {
-                        owner: format!("cluster:{}", s.db_cluster_identifier().unwrap_or_default()),
-                        region: ctx.region.clone(),
-                        created: s.snapshot_create_time().and_then(time),
-                        encrypted: s.storage_encrypted(),
-                        source_region: s
-                            .source_db_cluster_snapshot_arn()
+    let listed = each_page(
+        ctx,
+        client.describe_db_snapshots().into_paginator().send(),
+        |page| {
+            for s in page.db_snapshots() {
+                raw.snapshots.push(Snap {
+                    owner: format!("db:{}", s.db_instance_identifier().unwrap_or_default()),
+                    region: ctx.region.clone(),
+                    created: s.snapshot_create_time().and_then(time),
+                    encrypted: s.encrypted(),
+                    source_region: s.source_region().map(str::to_string).or_else(|| {
+                        s.source_db_snapshot_identifier()
                             .and_then(arn_region)
-                            .map(str::to_string),
-                    });
-                }
+                            .map(str::to_string)
+                    }),
+                });
             }
-        }
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        raw.snapshots_failed.insert((ctx.region.clone(), false));
+        raw.gaps.push(ctx.gap(
+            "rds",
+            "DescribeDBSnapshots",
+            &f,
+            None,
+            Some("rds_instance"),
+            SNAPSHOT_ATTRS,
+        ));
+    }
+    let listed = each_page(
+        ctx,
+        client
+            .describe_db_cluster_snapshots()
+            .into_paginator()
+            .send(),
+        |page| {
+            for s in page.db_cluster_snapshots() {
+                raw.snapshots.push(Snap {
+                    owner: format!("cluster:{}", s.db_cluster_identifier().unwrap_or_default()),
+                    region: ctx.region.clone(),
+                    created: s.snapshot_create_time().and_then(time),
+                    encrypted: s.storage_encrypted(),
+                    source_region: s
+                        .source_db_cluster_snapshot_arn()
+                        .and_then(arn_region)
+                        .map(str::to_string),
+                });
+            }
+        },
+    )
+    .await;
+    if let Err(f) = listed {
+        raw.snapshots_failed.insert((ctx.region.clone(), true));
+        raw.gaps.push(ctx.gap(
+            "rds",
+            "DescribeDBClusterSnapshots",
+            &f,
+            None,
+            Some("rds_cluster"),
+            SNAPSHOT_ATTRS,
+        ));
     }
     raw
 }
@@ -378,9 +364,6 @@ impl Raw {
     pub fn merge(parts: Vec<Raw>) -> Raw {
         let mut out = Raw::default();
         for p in parts {
-            if out.account.is_empty() {
-                out.account = p.account;
-            }
             out.dbs.extend(p.dbs);
             out.snapshots.extend(p.snapshots);
             out.snapshots_failed.extend(p.snapshots_failed);

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
-use super::aws::{failure, glob, time, Ctx, Failure};
+use super::aws::{each_page, failure, glob, time, Ctx, Failure};
 use crate::config::RawS3;
 use crate::snapshot::{Gap, Provenance, Resource, S3Bucket};
 
@@ -60,33 +60,21 @@ pub async fn collect(ctx: &Ctx, rule: &RawS3) -> (Vec<Resource>, Vec<Gap>) {
     let client = ctx.s3();
     let mut gaps = Vec::new();
     let mut listed = Vec::new();
-    let mut pages = client.list_buckets().into_paginator().send();
-    loop {
-        match ctx.call(pages.next()).await {
-            None => break,
-            Some(Err(e)) => {
-                let mut g = ctx.gap(
-                    "s3",
-                    "ListBuckets",
-                    &failure(&e),
-                    None,
-                    Some("s3_bucket"),
-                    &[],
-                );
-                g.region = None;
-                return (Vec::new(), vec![g]);
-            }
-            Some(Ok(page)) => {
-                for b in page.buckets() {
-                    if let Some(name) = b.name() {
-                        listed.push(Listed {
-                            name: name.to_string(),
-                            region: b.bucket_region().map(str::to_string),
-                        });
-                    }
-                }
+    let read = each_page(ctx, client.list_buckets().into_paginator().send(), |page| {
+        for b in page.buckets() {
+            if let Some(name) = b.name() {
+                listed.push(Listed {
+                    name: name.to_string(),
+                    region: b.bucket_region().map(str::to_string),
+                });
             }
         }
+    })
+    .await;
+    if let Err(f) = read {
+        let mut g = ctx.gap("s3", "ListBuckets", &f, None, Some("s3_bucket"), &[]);
+        g.region = None;
+        return (Vec::new(), vec![g]);
     }
     let needs_tags = rule.is_unset() || !rule.tags.is_empty();
     let by_name = |name: &str| {
