@@ -181,6 +181,13 @@ fn a_live_audit_judges_what_was_planted() {
     expect("s3-backup-retention", "orders-backup", "pass");
     expect("s3-backup-freshness", "orders-backup", "pass");
     assert!(!v.keys().any(|(_, r)| r == "website-assets"));
+    // Expiry on a date has no age in days: neither "kept long enough" nor "never expires".
+    expect("s3-backup-retention", "dated-backups", "no_evidence");
+    let (_, cause) = &v[&(
+        "s3-backup-retention".to_string(),
+        "dated-backups".to_string(),
+    )];
+    assert!(cause.contains("on a date"), "{cause}");
     // moto answers GetBucketVersioning with a root element the SDK rejects: a gap, not a pass.
     expect("s3-backup-versioning", "orders-backup", "no_evidence");
 

@@ -291,6 +291,19 @@ pub async fn collect(ctx: &Ctx) -> Raw {
             Some("rds_instance"),
             SNAPSHOT_ATTRS,
         ));
+        // Copies made into this region are unknown too, whichever region their database is in.
+        raw.gaps.push(Gap {
+            region: None,
+            message: format!("in {}: {}", ctx.region, f.message),
+            ..ctx.gap(
+                "rds",
+                "DescribeDBSnapshots",
+                &f,
+                None,
+                Some("rds_instance"),
+                &["dr_regions"],
+            )
+        });
     }
     let listed = each_page(
         ctx,
@@ -324,6 +337,19 @@ pub async fn collect(ctx: &Ctx) -> Raw {
             Some("rds_cluster"),
             SNAPSHOT_ATTRS,
         ));
+        // Copies made into this region are unknown too, whichever region their database is in.
+        raw.gaps.push(Gap {
+            region: None,
+            message: format!("in {}: {}", ctx.region, f.message),
+            ..ctx.gap(
+                "rds",
+                "DescribeDBClusterSnapshots",
+                &f,
+                None,
+                Some("rds_cluster"),
+                &["dr_regions"],
+            )
+        });
     }
     raw
 }

@@ -309,15 +309,29 @@ async fn bucket(
     })
     .ok();
     let expiry = or_absent(
-        life.map_err(|e| failure(&e)).map(|o| {
-            o.rules()
+        life.map_err(|e| failure(&e)).and_then(|o| {
+            let rules: Vec<_> = o
+                .rules()
                 .iter()
                 .filter(|r| r.status().as_str() == "Enabled")
                 .filter(|r| applies_to(r, prefix.as_deref()))
+                .collect();
+            // A rule that expires objects on a date has no age in days: unknown, never "never".
+            if rules
+                .iter()
+                .any(|r| r.expiration().is_some_and(|e| e.date().is_some()))
+            {
+                return Err(Failure::new(
+                    None,
+                    "a lifecycle rule expires objects on a date, not after a number of days",
+                ));
+            }
+            Ok(rules
+                .iter()
                 .filter_map(|r| r.expiration().and_then(|e| e.days()))
                 .filter(|d| *d > 0)
                 .min()
-                .map_or(0, |d| d as u32)
+                .map_or(0, |d| d as u32))
         }),
         &["NoSuchLifecycleConfiguration"],
         0,

@@ -180,6 +180,16 @@ def planted(endpoint):
     # A backup bucket by name with nothing configured, and a bucket that holds no backups.
     s3_e.create_bucket(Bucket="legacy-backups")
     s3_e.create_bucket(Bucket="website-assets")
+    # Backups that all expire on one date: their age at expiry is unknown.
+    s3_e.create_bucket(Bucket="dated-backups")
+    s3_e.put_bucket_lifecycle_configuration(
+        Bucket="dated-backups",
+        LifecycleConfiguration={
+            "Rules": [
+                {"ID": "purge", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Date": "2027-01-01T00:00:00Z"}}
+            ]
+        },
+    )
     # Not named like a backup bucket, but tagged as one.
     s3_e.create_bucket(Bucket="wal-archive")
     s3_e.put_bucket_tagging(Bucket="wal-archive", Tagging={"TagSet": [{"Key": "drready:role", "Value": "backup"}]})
