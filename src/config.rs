@@ -33,14 +33,17 @@ impl<'de> Deserialize<'de> for Seconds {
             Number(u64),
             Text(String),
         }
-        match Text::deserialize(d)? {
-            Text::Number(n) => Ok(Seconds(n)),
-            Text::Text(t) => duration::parse_seconds(&t).map(Seconds).ok_or_else(|| {
+        let seconds = match Text::deserialize(d)? {
+            Text::Number(n) => n,
+            Text::Text(t) => duration::parse_seconds(&t).ok_or_else(|| {
                 serde::de::Error::custom(format!(
                     "`{t}` is not a duration (write e.g. `15m`, `4h`, `7d` or `30 minutes`)"
                 ))
-            }),
-        }
+            })?,
+        };
+        duration::check_seconds(seconds)
+            .map(Seconds)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -66,15 +69,21 @@ impl<'de> Deserialize<'de> for Fraction {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
+    #[serde(deserialize_with = "duration::bounded::days")]
     pub rds_min_retention_days: u32,
     pub snapshot_max_age: Seconds,
     pub replica_lag_window: Seconds,
     pub require_kms: bool,
+    #[serde(deserialize_with = "duration::bounded::days")]
     pub object_lock_min_days: u32,
+    #[serde(deserialize_with = "duration::bounded::days")]
     pub backup_retention_days: u32,
+    #[serde(deserialize_with = "duration::bounded::days")]
     pub backup_max_retention_days: u32,
     pub backup_frequency: Seconds,
+    #[serde(deserialize_with = "duration::bounded::days")]
     pub backup_min_retention_days: u32,
+    #[serde(deserialize_with = "duration::bounded::days")]
     pub vault_lock_min_days: u32,
     pub recovery_point_max_age: Seconds,
     pub air_gapped_max_age: Seconds,
@@ -86,6 +95,7 @@ pub struct Params {
     pub integration_test_cadence: Seconds,
     pub full_test_cadence: Seconds,
     pub drill_cadence: Seconds,
+    #[serde(deserialize_with = "duration::bounded::days")]
     pub test_results_retention_days: u32,
     pub backup_verification_window: Seconds,
     pub access_review_window: Seconds,
@@ -170,6 +180,7 @@ pub struct RawScope {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawProgram {
+    #[serde(deserialize_with = "duration::bounded::opt_days")]
     pub results_retention_days: Option<u32>,
 }
 
@@ -184,6 +195,7 @@ pub struct RawDocs {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawEvidence {
+    #[serde(deserialize_with = "duration::bounded::days")]
     pub retention_days: u32,
 }
 
@@ -247,10 +259,36 @@ impl Default for RawS3 {
     }
 }
 
+/// The tag that marks a backup bucket when no `[s3]` rule is configured.
+pub const BACKUP_ROLE_TAG: (&str, &str) = ("drready:role", "backup");
+
 impl RawS3 {
     /// No rule given: the built-in one (a name containing `backup`, or the tag `drready:role=backup`).
     pub fn is_unset(&self) -> bool {
         self.buckets.is_empty() && self.tags.is_empty()
+    }
+
+    /// Whether a bucket's name alone makes it a backup bucket.
+    pub fn backup_by_name(&self, name: &str) -> bool {
+        if self.is_unset() {
+            name.to_ascii_lowercase().contains("backup")
+        } else {
+            self.buckets.iter().any(|g| WildMatch::new(g).matches(name))
+        }
+    }
+
+    /// Whether a bucket's tags make it a backup bucket.
+    pub fn backup_by_tag(&self, tags: &BTreeMap<String, String>) -> bool {
+        if self.is_unset() {
+            tags.get(BACKUP_ROLE_TAG.0).map(String::as_str) == Some(BACKUP_ROLE_TAG.1)
+        } else {
+            self.tags.iter().any(|(k, v)| tags.get(k) == Some(v))
+        }
+    }
+
+    /// Whether a bucket holds backups: the one rule live collection and the CI gate share.
+    pub fn is_backup_bucket(&self, name: &str, tags: &BTreeMap<String, String>) -> bool {
+        self.backup_by_name(name) || self.backup_by_tag(tags)
     }
 }
 
@@ -260,11 +298,22 @@ impl RawS3 {
 pub struct RawCollect {
     /// AWS calls in flight at once, across accounts, regions and services.
     pub concurrency: usize,
+    /// How long a connection may take to open.
+    pub connect_timeout: Seconds,
+    /// How long an answer may go without a byte arriving.
+    pub read_timeout: Seconds,
+    /// How long one call may take in all, retries included: past it the call is a gap.
+    pub operation_timeout: Seconds,
 }
 
 impl Default for RawCollect {
     fn default() -> Self {
-        Self { concurrency: 16 }
+        Self {
+            concurrency: 16,
+            connect_timeout: Seconds(10),
+            read_timeout: Seconds(30),
+            operation_timeout: Seconds(120),
+        }
     }
 }
 
@@ -354,7 +403,7 @@ fn spec_of(raw: &RawComponent, source: &str) -> ComponentSpec {
 impl Config {
     /// Read and check a config file.
     pub fn load(path: &Path) -> Result<Config, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+        let text = crate::files::read_text(path, crate::files::MAX_SMALL_BYTES)?;
         Self::parse(&text, path)
     }
 
@@ -443,6 +492,14 @@ impl Config {
             components,
             program: raw.program,
         })
+    }
+
+    /// The names of the components that have a `[components.match]` rule.
+    pub fn ruled_components(&self) -> impl Iterator<Item = &str> {
+        self.components
+            .iter()
+            .filter(|c| c.rule.is_some())
+            .map(|c| c.spec.name.as_str())
     }
 
     /// The component a resource belongs to by the config's rules, if any rule matches.

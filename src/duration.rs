@@ -6,6 +6,91 @@
 
 use std::fmt::Write as _;
 
+use serde::{Deserialize, Deserializer};
+
+/// The longest duration drready accepts anywhere (a target, a cadence, a measured RTO, a lag, a
+/// retention): 100 years. Anything longer is a typo or hostile, and would overflow Cedar's
+/// millisecond durations or chrono's date arithmetic further on; it is rejected where it enters.
+pub const MAX_SECONDS: u64 = 100 * 366 * 86_400;
+/// The same bound in days, for day counts (retentions, review frequencies).
+pub const MAX_DAYS: u64 = 100 * 366;
+
+/// `seconds` if it is within [`MAX_SECONDS`], else why not.
+pub fn check_seconds(seconds: u64) -> Result<u64, String> {
+    if seconds <= MAX_SECONDS {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "duration of {seconds} s is out of range (at most {MAX_SECONDS} s, 100 years)"
+        ))
+    }
+}
+
+/// `days` if it is within [`MAX_DAYS`], else why not.
+pub fn check_days(days: u64) -> Result<u64, String> {
+    if days <= MAX_DAYS {
+        Ok(days)
+    } else {
+        Err(format!(
+            "{days} days is out of range (at most {MAX_DAYS} days, 100 years)"
+        ))
+    }
+}
+
+/// The time `seconds` before `at`, clamped to the earliest time chrono holds instead of
+/// panicking on overflow.
+pub fn before(at: chrono::DateTime<chrono::Utc>, seconds: u64) -> chrono::DateTime<chrono::Utc> {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(chrono::TimeDelta::try_seconds)
+        .and_then(|d| at.checked_sub_signed(d))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+}
+
+/// serde helpers that range-check durations and day counts while a file is read, so the error
+/// carries the file's line and column (`#[serde(deserialize_with = "...")]`).
+pub mod bounded {
+    use super::*;
+
+    /// Optional seconds, at most [`MAX_SECONDS`].
+    pub fn opt_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        Option::<u64>::deserialize(d)?
+            .map(check_seconds)
+            .transpose()
+            .map_err(serde::de::Error::custom)
+    }
+
+    /// Optional day count, at most [`MAX_DAYS`].
+    pub fn opt_days<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        Option::<u32>::deserialize(d)?
+            .map(|n| check_days(n.into()).map(|_| n))
+            .transpose()
+            .map_err(serde::de::Error::custom)
+    }
+
+    /// A day count, at most [`MAX_DAYS`].
+    pub fn days<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let n = u32::deserialize(d)?;
+        check_days(n.into())
+            .map(|_| n)
+            .map_err(serde::de::Error::custom)
+    }
+
+    /// Optional measured seconds as a float (a replica's lag): finite, not negative, in range.
+    pub fn opt_lag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        let v = Option::<f64>::deserialize(d)?;
+        match v {
+            Some(x) if !x.is_finite() || x < 0.0 => Err(serde::de::Error::custom(format!(
+                "a lag of {x} s is not a duration (it must be 0 or more)"
+            ))),
+            Some(x) if x > MAX_SECONDS as f64 => Err(serde::de::Error::custom(format!(
+                "a lag of {x} s is out of range (at most {MAX_SECONDS} s, 100 years)"
+            ))),
+            other => Ok(other),
+        }
+    }
+}
+
 /// Parse a duration into whole seconds. `None` when the text is not a duration.
 ///
 /// ```

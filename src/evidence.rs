@@ -288,12 +288,12 @@ fn unhex32(text: &str, path: &Path) -> Result<[u8; 32], InputError> {
 }
 
 pub fn signing_key(path: &Path) -> Result<SigningKey, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+    let text = crate::files::read_text(path, crate::files::MAX_SMALL_BYTES)?;
     Ok(SigningKey::from_bytes(&unhex32(&text, path)?))
 }
 
 pub fn verifying_key(path: &Path) -> Result<VerifyingKey, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+    let text = crate::files::read_text(path, crate::files::MAX_SMALL_BYTES)?;
     VerifyingKey::from_bytes(&unhex32(&text, path)?)
         .map_err(|e| InputError::plain(path, format!("not an Ed25519 public key: {e}")))
 }

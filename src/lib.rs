@@ -12,14 +12,17 @@ pub mod error;
 pub mod evaluate;
 pub mod evidence;
 pub mod example;
+pub mod files;
 pub mod gate;
 pub mod load;
 pub mod plan;
 pub mod remediate;
 pub mod report;
+pub mod rules;
 pub mod score;
 pub mod snapshot;
 pub mod synth;
+pub mod text;
 pub mod upload;
 pub mod waivers;
 

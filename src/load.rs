@@ -17,6 +17,17 @@ const READ_BUFFER: usize = 1 << 20;
 fn open(
     path: &Path,
 ) -> Result<serde_json::Deserializer<serde_json::de::IoRead<BufReader<File>>>, InputError> {
+    // Read twice (header, then resources): a pipe cannot be, so only a regular file is taken.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return Err(InputError::plain(
+                path,
+                "not a regular file: save the snapshot to a file first",
+            ))
+        }
+        Err(e) => return Err(InputError::io(path, &e)),
+        Ok(_) => {}
+    }
     let file = File::open(path).map_err(|e| InputError::io(path, &e))?;
     Ok(serde_json::Deserializer::from_reader(
         BufReader::with_capacity(READ_BUFFER, file),
@@ -126,7 +137,7 @@ pub fn read_header_before_resources(path: &Path) -> Result<Option<SnapshotHeader
 
 /// Read a whole snapshot into memory (for small files and tests).
 pub fn read_snapshot(path: &Path) -> Result<Snapshot, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+    let text = crate::files::read_text(path, crate::files::MAX_REPORT_BYTES)?;
     parse_snapshot(&text, path)
 }
 

@@ -11,7 +11,7 @@
 //! gate is told `--unknown pass|fail`. Deleting a DR-critical resource becomes a `plan_change` that
 //! the `plan-dr-resource-deleted` control judges.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -123,7 +123,25 @@ struct Change<'a> {
     unknown: &'a J,
 }
 
+/// The actions a plan's `change.actions` may hold (Terraform 0.12 to 1.x).
+const ACTIONS: &[&str] = &["no-op", "create", "read", "update", "delete", "forget"];
+
 impl Change<'_> {
+    /// Whether the change alters the resource: created, updated, replaced or deleted.
+    fn changes(&self) -> bool {
+        self.actions
+            .iter()
+            .any(|a| matches!(*a, "create" | "update" | "delete"))
+    }
+    /// A string attribute as it will be, or as it was when the resource goes away.
+    fn str_either(&self, key: &str) -> Option<&str> {
+        self.str(key).or_else(|| {
+            self.before
+                .get(key)
+                .and_then(J::as_str)
+                .filter(|s| !s.is_empty())
+        })
+    }
     fn creates_or_updates(&self) -> bool {
         self.actions
             .iter()
@@ -238,16 +256,9 @@ fn plan_error(path: &Path, message: impl Into<String>) -> InputError {
     InputError::plain(path, message)
 }
 
-/// Whether an S3 bucket holds backups: named so, tagged so, or matched by a config rule for buckets.
-fn is_backup_bucket(
-    name: &str,
-    tags: &BTreeMap<String, String>,
-    config: &Config,
-    probe: &Resource,
-) -> bool {
-    name.to_ascii_lowercase().contains("backup")
-        || tags.get("drready:role").is_some_and(|v| v == "backup")
-        || config.component_for(probe).is_some()
+/// Whether an S3 bucket holds backups: the model's rule, the same one live collection applies.
+fn is_backup_bucket(name: &str, tags: &BTreeMap<String, String>, config: &Config) -> bool {
+    config.s3.is_backup_bucket(name, tags)
 }
 
 fn tags_of(c: &Change<'_>) -> BTreeMap<String, String> {
@@ -269,49 +280,6 @@ fn first(v: Option<&J>) -> Option<&J> {
     }
 }
 
-/// The interval between runs of a backup schedule expression, in seconds: `rate(12 hours)`,
-/// `cron(0 5 ? * * *)` (daily), `cron(0 */6 * * ? *)` (6 h), `cron(0 5 ? * SUN *)` (weekly),
-/// `cron(0 5 1 * ? *)` (monthly).
-pub fn schedule_interval(expr: &str) -> Option<u64> {
-    let e = expr.trim();
-    if let Some(rate) = e.strip_prefix("rate(").and_then(|r| r.strip_suffix(')')) {
-        return crate::duration::parse_seconds(rate);
-    }
-    let body = e.strip_prefix("cron(")?.strip_suffix(')')?;
-    let f: Vec<&str> = body.split_whitespace().collect();
-    if f.len() != 6 {
-        return None;
-    }
-    let (minutes, hours, dom, dow) = (f[0], f[1], f[2], f[4]);
-    let every = |field: &str| matches!(field, "*" | "?");
-    if !every(dom) {
-        return Some(if dom.contains(',') {
-            15 * 86_400
-        } else {
-            31 * 86_400
-        });
-    }
-    if !every(dow) {
-        let days = dow.split(',').count().max(1) as u64;
-        return Some(7 * 86_400 / days);
-    }
-    let per_day = if let Some(step) = hours
-        .strip_prefix("*/")
-        .or_else(|| hours.strip_prefix("0/"))
-    {
-        24 / step.parse::<u64>().ok().filter(|s| *s > 0)?
-    } else if hours == "*" {
-        24 * if minutes.contains(',') {
-            minutes.split(',').count() as u64
-        } else {
-            1
-        }
-    } else {
-        hours.split(',').count() as u64
-    };
-    Some(86_400 / per_day.max(1))
-}
-
 /// The expiration days of the enabled lifecycle rules.
 fn expiry_days(rules: Option<&J>, enabled: impl Fn(&J) -> bool) -> Vec<u32> {
     rules
@@ -325,14 +293,21 @@ fn expiry_days(rules: Option<&J>, enabled: impl Fn(&J) -> bool) -> Vec<u32> {
                 .and_then(J::as_u64)
         })
         .filter(|d| *d > 0)
-        .filter_map(|d| u32::try_from(d).ok())
+        .filter_map(day_count)
         .collect()
 }
 
 fn days_of(retention: &J) -> Option<u32> {
     let days = retention.get("days").and_then(J::as_u64).unwrap_or(0);
     let years = retention.get("years").and_then(J::as_u64).unwrap_or(0);
-    u32::try_from(days + years * 365).ok()
+    day_count(years.checked_mul(365)?.checked_add(days)?)
+}
+
+/// A day count as the model holds it: within 100 years, else unknown (no evidence, never a pass).
+fn day_count(days: u64) -> Option<u32> {
+    crate::duration::check_days(days)
+        .ok()
+        .and_then(|d| u32::try_from(d).ok())
 }
 
 /// Read `terraform show -json` output.
@@ -392,6 +367,21 @@ pub fn read(
             .and_then(J::as_array)
             .map(|a| a.iter().filter_map(J::as_str).collect())
             .unwrap_or_default();
+        if let Some(bad) = actions.iter().find(|a| !ACTIONS.contains(a)) {
+            return Err(plan_error(
+                path,
+                format!(
+                    "resource change `{address}` has unknown action `{bad}` (drready knows {})",
+                    ACTIONS.join(", ")
+                ),
+            ));
+        }
+        if actions.is_empty() {
+            return Err(plan_error(
+                path,
+                format!("resource change `{address}` has no `change.actions`"),
+            ));
+        }
         let (plain, index) = plain_address(address);
         changes.push(Change {
             address: address.to_string(),
@@ -507,7 +497,115 @@ pub fn read(
         }
     }
 
+    // The DR resources a change reaches through another resource: a bucket's split versioning,
+    // lifecycle, Object Lock, replication or encryption; a cluster's instances; a vault's lock or
+    // policy. Such a resource is judged even when its own action is no-op, and, when it is not in
+    // the plan at all, judged on the facts the changed parts give (the rest no evidence).
+    // Key → (resource type, its name, whether the name is the real one rather than an address).
+    let mut touched: BTreeMap<String, (&str, String, bool)> = BTreeMap::new();
+    for c in changes.iter().filter(|c| c.changes()) {
+        let key = match c.ty {
+            t if t.starts_with("aws_s3_bucket_") => c
+                .str_either("bucket")
+                .map(|b| (format!("name:{b}"), "aws_s3_bucket", b.to_string(), true))
+                .or_else(|| {
+                    reference(c, "bucket").map(|r| {
+                        (
+                            format!("addr:{r}{}", c.index_suffix()),
+                            "aws_s3_bucket",
+                            r,
+                            false,
+                        )
+                    })
+                }),
+            "aws_rds_cluster_instance" => c
+                .str_either("cluster_identifier")
+                .map(|i| {
+                    (
+                        format!("cluster:{i}"),
+                        "aws_rds_cluster",
+                        i.to_string(),
+                        true,
+                    )
+                })
+                .or_else(|| {
+                    reference(c, "cluster_identifier")
+                        .map(|r| (format!("cluster:{r}"), "aws_rds_cluster", r, false))
+                }),
+            "aws_backup_vault_lock_configuration" | "aws_backup_vault_policy" => c
+                .str_either("backup_vault_name")
+                .map(|n| (format!("name:{n}"), "aws_backup_vault", n.to_string(), true))
+                .or_else(|| {
+                    reference(c, "backup_vault_name")
+                        .map(|r| (format!("addr:{r}"), "aws_backup_vault", r, false))
+                }),
+            _ => None,
+        };
+        if let Some((k, ty, name, by_name)) = key {
+            touched.insert(format!("{ty} {k}"), (ty, name, by_name));
+        }
+    }
+    let reached_keys = |c: &Change<'_>| -> Vec<String> {
+        match c.ty {
+            "aws_s3_bucket" => {
+                let mut keys = vec![format!("addr:{}{}", c.plain, c.index_suffix())];
+                keys.extend(c.str("bucket").map(|b| format!("name:{b}")));
+                keys
+            }
+            "aws_rds_cluster" => {
+                let mut keys = vec![format!("cluster:{}", c.plain)];
+                keys.extend(c.str("cluster_identifier").map(|i| format!("cluster:{i}")));
+                keys
+            }
+            "aws_backup_vault" => {
+                let mut keys = vec![format!("addr:{}", c.plain)];
+                keys.extend(c.str("name").map(|n| format!("name:{n}")));
+                keys
+            }
+            _ => Vec::new(),
+        }
+        .into_iter()
+        .map(|k| format!("{} {k}", c.ty))
+        .collect()
+    };
+    // Parents the plan does not hold: judged on their changed parts alone.
+    let mut present: HashSet<String> = HashSet::new();
     for c in &changes {
+        present.extend(reached_keys(c));
+    }
+    let outside_values: Vec<(String, &str, J)> = touched
+        .iter()
+        // Only a resource named by its real name can stand outside the plan.
+        .filter(|(k, (_, _, by_name))| *by_name && !present.contains(*k))
+        .map(|(_, (ty, name, _))| {
+            let attr = match *ty {
+                "aws_s3_bucket" => "bucket",
+                "aws_rds_cluster" => "cluster_identifier",
+                _ => "name",
+            };
+            (
+                format!("{ty} `{name}` (not in the plan)"),
+                *ty,
+                serde_json::json!({ attr: name }),
+            )
+        })
+        .collect();
+    let outside: Vec<Change<'_>> = outside_values
+        .iter()
+        .map(|(address, ty, after)| Change {
+            address: address.clone(),
+            plain: address.clone(),
+            index: String::new(),
+            ty,
+            actions: vec!["no-op"],
+            before: &empty,
+            after,
+            unknown: &empty,
+        })
+        .collect();
+    let is_outside = |c: &Change<'_>| c.address.ends_with(" (not in the plan)");
+
+    for c in changes.iter().chain(&outside) {
         let region = region_of(c);
         if !region.is_empty() {
             regions.insert(region.clone());
@@ -526,11 +624,6 @@ pub fn read(
                 "aws_rds_cluster" | "aws_db_instance_automated_backups_replication" => true,
                 "aws_s3_bucket" => {
                     let name = c.before.get("bucket").and_then(J::as_str).unwrap_or("");
-                    let probe = Resource::S3Bucket(S3Bucket {
-                        id: c.address.clone(),
-                        name: Some(name.to_string()),
-                        ..S3Bucket::default()
-                    });
                     let tags: BTreeMap<String, String> = c
                         .before
                         .get("tags")
@@ -541,7 +634,7 @@ pub fn read(
                                 .collect()
                         })
                         .unwrap_or_default();
-                    is_backup_bucket(name, &tags, config, &probe)
+                    is_backup_bucket(name, &tags, config)
                 }
                 "aws_s3_bucket_replication_configuration"
                 | "aws_s3_bucket_object_lock_configuration"
@@ -563,10 +656,21 @@ pub fn read(
                 ..PlanChange::default()
             }));
         }
-        if !c.creates_or_updates() {
+        let reached = !c.deletes() && reached_keys(c).iter().any(|k| touched.contains_key(k));
+        if !c.creates_or_updates() && !reached {
             continue;
         }
         match c.ty {
+            "aws_rds_cluster" if is_outside(c) => {
+                // Its other members and settings are not in the plan: every fact is unknown.
+                resources.push(Resource::RdsCluster(RdsDatabase {
+                    id: c.address.clone(),
+                    name: c.str("cluster_identifier").map(str::to_string),
+                    region: region.clone(),
+                    provenance: provenance(c),
+                    ..RdsDatabase::default()
+                }));
+            }
             "aws_db_instance" | "aws_rds_cluster" => {
                 let cluster = c.ty == "aws_rds_cluster";
                 let ident = c.str(if cluster {
@@ -590,7 +694,7 @@ pub fn read(
                 };
                 let mut unknown = Vec::new();
                 match c.get("backup_retention_period").and_then(J::as_u64) {
-                    Some(d) => db.backup_retention_days = u32::try_from(d).ok(),
+                    Some(d) => db.backup_retention_days = day_count(d),
                     // Unset and not computed: the provider's default of 1 day applies to clusters,
                     // 0 to instances restored without it; both are judged as written.
                     None if c.is_unknown("backup_retention_period") => {
@@ -643,12 +747,7 @@ pub fn read(
             "aws_s3_bucket" => {
                 let name = c.str("bucket").map(str::to_string);
                 let tags = tags_of(c);
-                let probe = Resource::S3Bucket(S3Bucket {
-                    id: c.address.clone(),
-                    name: name.clone(),
-                    ..S3Bucket::default()
-                });
-                if !is_backup_bucket(name.as_deref().unwrap_or(""), &tags, config, &probe) {
+                if !is_backup_bucket(name.as_deref().unwrap_or(""), &tags, config) {
                     continue;
                 }
                 let mut parts: Vec<&Change<'_>> = Vec::new();
@@ -775,6 +874,29 @@ pub fn read(
                     .iter()
                     .all(|k| p.get(k).and_then(J::as_bool) == Some(true))
                 }));
+                if is_outside(c) {
+                    // Only what the changed parts say is known of a bucket the plan does not hold.
+                    let has = |suffix: &str| part(suffix).is_some();
+                    if !has("server_side_encryption_configuration") {
+                        b.encryption = None;
+                    }
+                    if !has("versioning") {
+                        b.versioning = None;
+                    }
+                    if !has("object_lock_configuration") {
+                        b.object_lock_mode = None;
+                        b.object_lock_days = None;
+                    }
+                    if !has("lifecycle_configuration") {
+                        b.lifecycle_expiry_days = None;
+                    }
+                    if !has("replication_configuration") {
+                        b.replication_regions = None;
+                    }
+                    if !has("public_access_block") {
+                        b.public_access_blocked = None;
+                    }
+                }
                 resources.push(Resource::S3Bucket(b));
             }
             "aws_backup_plan" => {
@@ -791,21 +913,17 @@ pub fn read(
                                 .and_then(J::as_str)
                                 .unwrap_or("")
                                 .to_string(),
-                            interval_seconds: if r
-                                .get("enable_continuous_backup")
-                                .and_then(J::as_bool)
-                                == Some(true)
-                            {
-                                Some(3_600)
-                            } else {
-                                schedule.as_deref().and_then(schedule_interval)
-                            },
+                            interval_seconds: crate::rules::backup_rule_interval(
+                                r.get("enable_continuous_backup").and_then(J::as_bool)
+                                    == Some(true),
+                                schedule.as_deref(),
+                            ),
                             schedule,
                             delete_after_days: first(r.get("lifecycle"))
                                 .and_then(|l| l.get("delete_after"))
                                 .and_then(J::as_u64)
                                 .filter(|d| *d > 0)
-                                .and_then(|d| u32::try_from(d).ok()),
+                                .and_then(day_count),
                             target_vault: r
                                 .get("target_vault_name")
                                 .and_then(J::as_str)
@@ -892,8 +1010,10 @@ pub fn read(
                 }
                 let deletion_denied = policy
                     .and_then(|p| p.str("policy"))
-                    .map(denies_recovery_point_deletion)
+                    .map(crate::rules::denies_recovery_point_deletion)
                     .unwrap_or(false);
+                // Of a vault the plan does not hold, only its changed lock and policy are known.
+                let outside = is_outside(c);
                 resources.push(Resource::BackupVault(BackupVault {
                     id: c.address.clone(),
                     name,
@@ -903,14 +1023,18 @@ pub fn read(
                         .as_deref()
                         .map(|k| !k.contains("alias/aws/"))
                         .or(Some(false))
-                        .filter(|_| !c.is_unknown("kms_key_arn")),
+                        .filter(|_| !c.is_unknown("kms_key_arn") && !outside),
                     kms_key_arn: kms,
-                    locked: Some(lock.is_some()),
+                    locked: if outside {
+                        lock.map(|_| true)
+                    } else {
+                        Some(lock.is_some())
+                    },
                     lock_min_retention_days: lock
                         .and_then(|l| l.get("min_retention_days"))
                         .and_then(J::as_u64)
-                        .and_then(|d| u32::try_from(d).ok()),
-                    deletion_denied: Some(deletion_denied),
+                        .and_then(day_count),
+                    deletion_denied: (!outside || policy.is_some()).then_some(deletion_denied),
                     air_gapped: false,
                     provenance: provenance(c),
                     ..BackupVault::default()
@@ -979,29 +1103,6 @@ impl Change<'_> {
     }
 }
 
-/// Whether a vault access policy denies deleting recovery points.
-fn denies_recovery_point_deletion(policy: &str) -> bool {
-    let Ok(doc) = serde_json::from_str::<J>(policy) else {
-        return false;
-    };
-    let statements = match doc.get("Statement") {
-        Some(J::Array(s)) => s.clone(),
-        Some(s) => vec![s.clone()],
-        None => Vec::new(),
-    };
-    statements.iter().any(|s| {
-        let deny = s.get("Effect").and_then(J::as_str) == Some("Deny");
-        let actions: Vec<String> = match s.get("Action") {
-            Some(J::Array(a)) => a.iter().filter_map(J::as_str).map(str::to_string).collect(),
-            Some(J::String(a)) => vec![a.clone()],
-            _ => Vec::new(),
-        };
-        deny && actions
-            .iter()
-            .any(|a| a == "backup:DeleteRecoveryPoint" || a == "backup:*" || a == "*")
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1016,25 +1117,5 @@ mod tests {
             plain_address("aws_db_instance.db"),
             ("aws_db_instance.db".into(), String::new())
         );
-    }
-
-    #[test]
-    fn schedules_become_intervals() {
-        assert_eq!(schedule_interval("cron(0 5 ? * * *)"), Some(86_400));
-        assert_eq!(schedule_interval("cron(0 */6 * * ? *)"), Some(21_600));
-        assert_eq!(schedule_interval("cron(0 5 ? * SUN *)"), Some(604_800));
-        assert_eq!(schedule_interval("cron(0 5 1 * ? *)"), Some(31 * 86_400));
-        assert_eq!(schedule_interval("rate(12 hours)"), Some(43_200));
-        assert_eq!(schedule_interval("whenever"), None);
-    }
-
-    #[test]
-    fn vault_policies_that_deny_deletion() {
-        assert!(denies_recovery_point_deletion(
-            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":["backup:DeleteRecoveryPoint"],"Resource":"*"}]}"#
-        ));
-        assert!(!denies_recovery_point_deletion(
-            r#"{"Statement":{"Effect":"Allow","Action":"backup:*"}}"#
-        ));
     }
 }

@@ -514,7 +514,7 @@ async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<Dr
             // Skip while a snapshot is being made, or when one is newer than the RPO.
             let fresh = step
                 .fresh_within_seconds
-                .map(|s| ctx.now - chrono::Duration::seconds(s as i64));
+                .map(|s| crate::duration::before(ctx.now, s));
             let existing: Result<Vec<SnapshotState>, _> = if *cluster {
                 ctx.call(
                     rds.describe_db_cluster_snapshots()

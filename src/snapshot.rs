@@ -101,12 +101,12 @@ pub struct Scope {
 #[serde(deny_unknown_fields)]
 pub struct ComponentSpec {
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
     pub rto_seconds: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
     pub rpo_seconds: Option<u64>,
     /// RPO that cross-region replicas must meet; the component's RPO when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
     pub replica_rpo_seconds: Option<u64>,
     #[serde(default)]
     pub tier: Option<String>,
@@ -273,7 +273,7 @@ resource_record! {
     pub struct RdsDatabase {
         #[serde(default)]
         pub engine: Option<String>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
         pub backup_retention_days: Option<u32>,
         #[serde(default)]
         pub latest_restorable_time: Option<DateTime<Utc>>,
@@ -318,7 +318,7 @@ pub struct Replica {
     pub id: String,
     pub region: String,
     /// Maximum `ReplicaLag` over the window, in seconds; absent when not measured.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_lag")]
     pub lag_max_seconds: Option<f64>,
 }
 
@@ -347,10 +347,10 @@ resource_record! {
         #[serde(default)]
         pub object_lock_mode: Option<String>,
         /// Default Object Lock retention in days; 0 when there is none.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
         pub object_lock_days: Option<u32>,
         /// Days after which lifecycle rules expire current objects; 0 when nothing expires.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
         pub lifecycle_expiry_days: Option<u32>,
         #[serde(default)]
         pub replication_regions: Option<Vec<String>>,
@@ -380,10 +380,10 @@ pub struct BackupRule {
     #[serde(default)]
     pub schedule: Option<String>,
     /// Interval between runs, in seconds, as derived from the schedule.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
     pub interval_seconds: Option<u64>,
     /// Days after which recovery points are deleted; absent when they are kept forever.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
     pub delete_after_days: Option<u32>,
     #[serde(default)]
     pub target_vault: Option<String>,
@@ -401,7 +401,7 @@ resource_record! {
         pub customer_managed_key: Option<bool>,
         #[serde(default)]
         pub locked: Option<bool>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
         pub lock_min_retention_days: Option<u32>,
         /// Whether the vault access policy denies manual deletion of recovery points.
         #[serde(default)]
@@ -437,7 +437,7 @@ pub struct RecoveryPointSummary {
     #[serde(default)]
     pub unencrypted: u32,
     /// The shortest retention, in days, of any recovery point; absent when all are kept forever.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
     pub min_retention_days: Option<u32>,
     #[serde(default)]
     pub newest_air_gapped: Option<DateTime<Utc>>,
@@ -446,6 +446,7 @@ pub struct RecoveryPointSummary {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobSummary {
+    #[serde(deserialize_with = "crate::duration::bounded::days")]
     pub window_days: u32,
     pub total: u32,
     pub completed: u32,
@@ -527,7 +528,7 @@ pub struct Document {
     pub last_updated: Option<NaiveDate>,
     #[serde(default)]
     pub next_review: Option<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
     pub review_frequency_days: Option<u32>,
     #[serde(default)]
     pub recovery_targets: Vec<TargetRow>,
@@ -554,7 +555,7 @@ pub struct ReviewRow {
     #[serde(default)]
     pub frequency: Option<String>,
     /// The frequency in days, when it is a period.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
     pub frequency_days: Option<u32>,
     #[serde(default)]
     pub next_review: Option<NaiveDate>,
@@ -569,9 +570,9 @@ pub struct ReviewRow {
 #[serde(deny_unknown_fields)]
 pub struct TargetRow {
     pub component: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
     pub rto_seconds: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
     pub rpo_seconds: Option<u64>,
     /// The status cell as written ("Meeting target").
     #[serde(default)]
@@ -624,6 +625,39 @@ impl DrTestKind {
     }
 }
 
+/// Whose recovery a DR test measures: the rule both the evaluator and the reports keep to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measures<'a> {
+    /// The named component's RTO and RPO.
+    Component(&'a str),
+    /// The whole platform's (the default component's): a full DR test that names no component.
+    Platform,
+    /// Nothing: reviews and verifications, and a component-level test that names no component
+    /// (it cannot stand in for the whole platform).
+    Nothing,
+}
+
+impl DrTest {
+    /// Which component's RTO and RPO this test measures:
+    /// - `full`: the component it names, else the whole platform;
+    /// - `component`, `restore`, `integration`, `drill`: the component it names, else nothing;
+    /// - `backup-verification`, `access-review`, `exec-review`: nothing.
+    pub fn measures(&self) -> Measures<'_> {
+        match (self.kind, self.component.as_deref()) {
+            (
+                DrTestKind::Full
+                | DrTestKind::Component
+                | DrTestKind::Restore
+                | DrTestKind::Integration
+                | DrTestKind::Drill,
+                Some(c),
+            ) => Measures::Component(c),
+            (DrTestKind::Full, None) => Measures::Platform,
+            _ => Measures::Nothing,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -652,9 +686,9 @@ pub struct DrTest {
     #[serde(default)]
     pub finished: Option<DateTime<Utc>>,
     pub outcome: Outcome,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
     pub measured_rto_seconds: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
     pub measured_rpo_seconds: Option<u64>,
     /// The component tested; the full platform (default component) when absent.
     #[serde(default)]
@@ -670,7 +704,7 @@ pub struct DrTest {
 #[serde(deny_unknown_fields)]
 pub struct ProgramFacts {
     /// How long the DR test results store keeps results, in days.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
     pub results_retention_days: Option<u32>,
 }
 

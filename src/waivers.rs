@@ -67,7 +67,7 @@ struct RawWaivers {
 
 /// Read a waivers file; every field is required, and the control must exist.
 pub fn load(path: &Path, catalog: &Catalog) -> Result<Vec<Waiver>, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+    let text = crate::files::read_text(path, crate::files::MAX_SMALL_BYTES)?;
     parse(&text, path, catalog)
 }
 
@@ -132,7 +132,7 @@ pub struct Baseline {
 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+        let text = crate::files::read_text(path, crate::files::MAX_SMALL_BYTES)?;
         let b: Baseline =
             serde_json::from_str(&text).map_err(|e| crate::load::json_error(path, &e))?;
         if b.version != 1 {

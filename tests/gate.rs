@@ -426,9 +426,10 @@ fn junit_and_markdown_for_ci_systems() {
 #[test]
 fn s3_plans_join_split_resources_and_inline_blocks() {
     let dir = TempDir::new().unwrap();
-    // These buckets are not named as backup buckets: a config rule makes them so.
+    // These buckets are not named as backup buckets: the `[s3]` rule makes them so, the same rule
+    // live collection applies.
     let config = dir.path().join("drready.toml");
-    std::fs::write(&config, "[scope]\ndr_region = \"us-west-2\"\n[[components]]\nname = \"buckets\"\nrto = \"4h\"\nrpo = \"1h\"\n[components.match]\ntypes = [\"s3_bucket\"]\n").unwrap();
+    std::fs::write(&config, "[scope]\ndr_region = \"us-west-2\"\n[s3]\nbuckets = [\"*\"]\n[[components]]\nname = \"buckets\"\nrto = \"4h\"\nrpo = \"1h\"\n[components.match]\ntypes = [\"s3_bucket\"]\n").unwrap();
     let report = gate_json(
         &[
             "--plan",
@@ -488,4 +489,237 @@ fn s3_plans_join_split_resources_and_inline_blocks() {
     assert!(!f
         .iter()
         .any(|(_, r, _)| r.starts_with("aws_s3_bucket.noop_bucket")));
+}
+
+/// A plan of these resource changes: (address, type, actions, before, after).
+fn plan_of(changes: &[(&str, &str, &[&str], Value, Value)]) -> Value {
+    serde_json::json!({
+        "format_version": "1.2",
+        "terraform_version": "1.9.0",
+        "resource_changes": changes.iter().map(|(address, ty, actions, before, after)| {
+            let name = address.rsplit('.').next().unwrap();
+            serde_json::json!({
+                "address": address, "mode": "managed", "type": ty, "name": name,
+                "change": {"actions": actions, "before": before, "after": after, "after_unknown": {}},
+            })
+        }).collect::<Vec<_>>(),
+    })
+}
+
+fn gate_plan(
+    dir: &TempDir,
+    plan: &Value,
+    config: &str,
+    code: i32,
+) -> Vec<(String, String, String)> {
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let cfg = dir.path().join("drready.toml");
+    std::fs::write(&cfg, config).unwrap();
+    findings(&gate_json(&["--plan", s(&path), "--config", s(&cfg)], code))
+}
+
+// A weakening that reaches a backup bucket through its split versioning resource is judged, whether
+// the bucket itself is unchanged in the plan or not in it at all.
+#[test]
+fn weakenings_through_other_resources_are_judged() {
+    let dir = TempDir::new().unwrap();
+    let bucket = serde_json::json!({"bucket": "orders-backups"});
+    let suspended = |b: &str| serde_json::json!({"bucket": b, "versioning_configuration": [{"status": "Suspended"}]});
+    let enabled = serde_json::json!({"bucket": "orders-backups", "versioning_configuration": [{"status": "Enabled"}]});
+    let plan = plan_of(&[
+        (
+            "aws_s3_bucket.b",
+            "aws_s3_bucket",
+            &["no-op"],
+            bucket.clone(),
+            bucket,
+        ),
+        (
+            "aws_s3_bucket_versioning.b",
+            "aws_s3_bucket_versioning",
+            &["update"],
+            enabled,
+            suspended("orders-backups"),
+        ),
+    ]);
+    let f = gate_plan(&dir, &plan, "", 1);
+    assert!(
+        f.contains(&(
+            "s3-backup-versioning".into(),
+            "aws_s3_bucket.b".into(),
+            "fail".into()
+        )),
+        "{f:?}"
+    );
+    // The bucket is not in the plan: judged on what the change says, the rest is no evidence.
+    let plan = plan_of(&[(
+        "aws_s3_bucket_versioning.v",
+        "aws_s3_bucket_versioning",
+        &["create"],
+        Value::Null,
+        suspended("ledger-backups"),
+    )]);
+    let f = gate_plan(&dir, &plan, "", 1);
+    let outside = "aws_s3_bucket `ledger-backups` (not in the plan)".to_string();
+    assert!(
+        f.contains(&(
+            "s3-backup-versioning".into(),
+            outside.clone(),
+            "fail".into()
+        )),
+        "{f:?}"
+    );
+    assert!(
+        f.contains(&("s3-backup-encrypted".into(), outside, "no_evidence".into())),
+        "{f:?}"
+    );
+    // An Aurora cluster losing an instance is judged again: one member is not Multi-AZ.
+    let cluster = serde_json::json!({"cluster_identifier": "ledger", "backup_retention_period": 7, "storage_encrypted": true, "deletion_protection": true});
+    let member = |n: &str| serde_json::json!({"identifier": n, "cluster_identifier": "ledger"});
+    let plan = plan_of(&[
+        (
+            "aws_rds_cluster.c",
+            "aws_rds_cluster",
+            &["no-op"],
+            cluster.clone(),
+            cluster,
+        ),
+        (
+            "aws_rds_cluster_instance.a",
+            "aws_rds_cluster_instance",
+            &["no-op"],
+            member("a"),
+            member("a"),
+        ),
+        (
+            "aws_rds_cluster_instance.b",
+            "aws_rds_cluster_instance",
+            &["delete"],
+            member("b"),
+            Value::Null,
+        ),
+    ]);
+    let f = gate_plan(&dir, &plan, "", 1);
+    assert!(
+        f.contains(&(
+            "rds-multi-az".into(),
+            "aws_rds_cluster.c".into(),
+            "fail".into()
+        )),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn an_unknown_action_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    let plan = plan_of(&[(
+        "aws_db_instance.db",
+        "aws_db_instance",
+        &["obliterate"],
+        Value::Null,
+        serde_json::json!({}),
+    )]);
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    drready()
+        .args(["gate", "--plan", s(&path)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "resource change `aws_db_instance.db` has unknown action `obliterate`",
+        ));
+}
+
+// The rules live collection and the gate share give the same verdict on the same facts: the vault
+// policy's deny (wildcard actions, everyone as principal), continuous backup's interval, and which
+// buckets hold backups (`[s3]`).
+#[test]
+fn the_gate_and_live_collection_share_their_rules() {
+    let dir = TempDir::new().unwrap();
+    let policies = [
+        (
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"backup:Delete*","Resource":"*"}]}"#,
+            "wild",
+        ),
+        (
+            r#"{"Statement":[{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::1:role/x"},"Action":"backup:DeleteRecoveryPoint","Resource":"*"}]}"#,
+            "one",
+        ),
+    ];
+    let mut changes: Vec<(String, &str, &[&str], Value, Value)> = Vec::new();
+    for (policy, name) in policies {
+        let vault =
+            serde_json::json!({"name": name, "kms_key_arn": "arn:aws:kms:us-east-1:1:key/k"});
+        changes.push((
+            format!("aws_backup_vault.{name}"),
+            "aws_backup_vault",
+            &["create"],
+            Value::Null,
+            vault,
+        ));
+        changes.push((
+            format!("aws_backup_vault_policy.{name}"),
+            "aws_backup_vault_policy",
+            &["create"],
+            Value::Null,
+            serde_json::json!({"backup_vault_name": name, "policy": policy}),
+        ));
+    }
+    let rule = serde_json::json!({"name": "pitr", "rule": [{"rule_name": "continuous", "schedule": "cron(0 5 ? * * *)", "enable_continuous_backup": true, "lifecycle": [{"delete_after": 35}]}]});
+    changes.push((
+        "aws_backup_plan.pitr".into(),
+        "aws_backup_plan",
+        &["create"],
+        Value::Null,
+        rule,
+    ));
+    let dumps = serde_json::json!({"bucket": "orders-dumps"});
+    changes.push((
+        "aws_s3_bucket.dumps".into(),
+        "aws_s3_bucket",
+        &["create"],
+        Value::Null,
+        dumps,
+    ));
+    let refs: Vec<(&str, &str, &[&str], Value, Value)> = changes
+        .iter()
+        .map(|(a, t, x, b, c)| (a.as_str(), *t, *x, b.clone(), c.clone()))
+        .collect();
+    let plan = plan_of(&refs);
+    let f = gate_plan(
+        &dir,
+        &plan,
+        "[params]\nbackup_frequency = \"30m\"\n[s3]\nbuckets = [\"*-dumps\"]\n",
+        1,
+    );
+    let status = |c: &str, r: &str| {
+        f.iter()
+            .find(|(fc, fr, _)| fc == c && fr == r)
+            .map_or("pass", |(_, _, s)| s.as_str())
+            .to_string()
+    };
+    for (policy, name) in policies {
+        let live = drready::rules::denies_recovery_point_deletion(policy);
+        let gate = status(
+            "backup-vault-deletion-denied",
+            &format!("aws_backup_vault.{name}"),
+        );
+        assert_eq!(gate == "pass", live, "{name}: gate {gate}, live {live}");
+    }
+    assert!(drready::rules::denies_recovery_point_deletion(
+        policies[0].0
+    ));
+    // Continuous backup is five minutes old on both paths: within a 30-minute frequency.
+    assert_eq!(drready::rules::backup_rule_interval(true, None), Some(300));
+    assert_eq!(
+        status("backup-plan-frequency-retention", "aws_backup_plan.pitr"),
+        "pass"
+    );
+    // `[s3]` makes `orders-dumps` a backup bucket for the gate as for collection.
+    assert!(
+        f.iter().any(|(_, r, _)| r == "aws_s3_bucket.dumps"),
+        "{f:?}"
+    );
 }

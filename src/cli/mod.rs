@@ -482,6 +482,13 @@ fn load_config(path: Option<&Path>) -> Result<Config, Error> {
     }
 }
 
+/// Configuration that matched nothing, on stderr (the reports list it too).
+fn warn(eval: &evaluate::Evaluation) {
+    for w in &eval.warnings {
+        eprintln!("warning: {}", crate::text::escape(w));
+    }
+}
+
 fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let catalog = Catalog::load(args.judge.policies.as_deref())?;
     let (config, config_name) = match (&args.judge.config, args.example) {
@@ -500,15 +507,13 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
             return Ok(None);
         };
         let path = dir.join(name);
-        match std::fs::read_to_string(&path) {
-            Ok(t) => {
-                report::markdown::check_template(&t)
-                    .map_err(|(line, message)| InputError::at(&path, line, 1, message))?;
-                Ok(Some(t))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(InputError::io(&path, &e).into()),
+        if !path.exists() {
+            return Ok(None);
         }
+        let t = crate::files::read_text(&path, crate::files::MAX_SMALL_BYTES)?;
+        report::markdown::check_template(&t)
+            .map_err(|(line, message)| InputError::at(&path, line, 1, message))?;
+        Ok(Some(t))
     };
     let template = read_template(report::markdown::TEMPLATE_NAME)?;
     let html_template = read_template(report::html::TEMPLATE_NAME)?;
@@ -544,6 +549,7 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
             evaluate::evaluate_snapshot(crate::example::snapshot()?, origin, &setup)?
         }
     };
+    warn(&eval);
     let scorecard = score::score(&catalog, &eval);
     let settings = Settings {
         config: config_name,
@@ -591,7 +597,8 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
     report::render(args.format, &report, out).map_err(|e| Error::io("writing the report", e))?;
     if !args.evidence.no_evidence {
         let config_text = match (&args.judge.config, args.example) {
-            (Some(p), _) => std::fs::read(p).map_err(|e| InputError::io(p, &e))?,
+            (Some(p), _) => crate::files::read_bounded(p, crate::files::MAX_SMALL_BYTES)
+                .map_err(|e| InputError::io(p, &e))?,
             (None, true) => crate::example::CONFIG.as_bytes().to_vec(),
             (None, false) => Vec::new(),
         };
@@ -856,7 +863,8 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
             comparison: None,
         };
         let config_text = match &args.judge.config {
-            Some(p) => std::fs::read(p).map_err(|e| InputError::io(p, &e))?,
+            Some(p) => crate::files::read_bounded(p, crate::files::MAX_SMALL_BYTES)
+                .map_err(|e| InputError::io(p, &e))?,
             None => Vec::new(),
         };
         let snapshot = match (&args.snapshot, bytes) {
@@ -1218,12 +1226,10 @@ fn verify_folder(
         return Ok((false, lines));
     }
     let config_path = bundle.join("inputs/config.toml");
-    let config_text =
-        std::fs::read_to_string(&config_path).map_err(|e| InputError::io(&config_path, &e))?;
+    let config_text = crate::files::read_text(&config_path, crate::files::MAX_SMALL_BYTES)?;
     let config = Config::parse(&config_text, &config_path)?;
     let collected_path = bundle.join("inputs/collected.json");
-    let collected_text = std::fs::read_to_string(&collected_path)
-        .map_err(|e| InputError::io(&collected_path, &e))?;
+    let collected_text = crate::files::read_text(&collected_path, crate::files::MAX_REPORT_BYTES)?;
     let collected: evidence::Collected = serde_json::from_str(&collected_text)
         .map_err(|e| crate::load::json_error(&collected_path, &e))?;
     let setup = Setup {
@@ -1273,7 +1279,7 @@ fn verify_folder(
 fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let catalog = Catalog::load(args.judge.policies.as_deref())?;
     let config = load_config(args.judge.config.as_deref())?;
-    let text = std::fs::read_to_string(&args.plan).map_err(|e| InputError::io(&args.plan, &e))?;
+    let text = crate::files::read_text(&args.plan, crate::files::MAX_PLAN_BYTES)?;
     let as_of = args.judge.as_of.unwrap_or_else(Utc::now);
     let planned = crate::plan::read(&text, &args.plan, &config, as_of)?;
     let waivers = match &args.waivers {

@@ -266,7 +266,25 @@ where
         .and_then(|r| r.body().bytes())
         .map(String::from_utf8_lossy);
     let from_body = |tag: &str| body.as_deref().and_then(|b| xml_text(b, tag));
-    let code = err.code().map(str::to_string).or_else(|| from_body("Code"));
+    // A call that timed out has no AWS code: drready names it, so the gap says why.
+    let timed_out = matches!(err, SdkError::TimeoutError(_))
+        || matches!(err, SdkError::DispatchFailure(d) if d.is_timeout())
+        || {
+            // A timeout deeper down, such as while assuming a role for credentials.
+            let mut source = std::error::Error::source(err);
+            let mut found = false;
+            while let Some(inner) = source {
+                let text = inner.to_string().to_ascii_lowercase();
+                found |= text.contains("timed out") || text.contains("timeout");
+                source = inner.source();
+            }
+            found
+        };
+    let code = err
+        .code()
+        .map(str::to_string)
+        .or_else(|| from_body("Code"))
+        .or_else(|| timed_out.then(|| "Timeout".to_string()));
     let body_message = from_body("Message");
     let message = match (err.message().or(body_message.as_deref()), &code, status) {
         (Some(m), _, _) if !m.trim().is_empty() => m.to_string(),
@@ -397,9 +415,18 @@ struct Account {
     sdk: SdkConfig,
 }
 
-async fn base_config(opts: &Options) -> SdkConfig {
+async fn base_config(opts: &Options, collect: &crate::config::RawCollect) -> SdkConfig {
+    // Every call is bounded: one unanswered request becomes a gap, never a hang.
+    let secs = |s: crate::config::Seconds| std::time::Duration::from_secs(s.0.max(1));
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(secs(collect.connect_timeout))
+        .read_timeout(secs(collect.read_timeout))
+        .operation_attempt_timeout(secs(collect.read_timeout))
+        .operation_timeout(secs(collect.operation_timeout))
+        .build();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(crate::upload::http_client());
+        .http_client(crate::upload::http_client())
+        .timeout_config(timeouts);
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);
     }
@@ -513,7 +540,7 @@ impl Session {
     async fn open(config: &Config, opts: &Options) -> Result<Session, Error> {
         let now = Utc::now();
         let recorder = Recorder::default();
-        let base = base_config(opts).await;
+        let base = base_config(opts, &config.collect).await;
         let regions = regions(opts, config, &base)?;
         // STS and IAM calls go to the first region when the environment names none.
         let base = if base.region().is_none() {

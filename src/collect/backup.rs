@@ -296,7 +296,10 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
                     )
                     .await
                 {
-                    Ok(out) => Some(out.policy().is_some_and(denies_recovery_point_deletion)),
+                    Ok(out) => Some(
+                        out.policy()
+                            .is_some_and(crate::rules::denies_recovery_point_deletion),
+                    ),
                     Err(e) => {
                         let f = failure(&e);
                         if f.is(&["ResourceNotFoundException"]) {
@@ -430,7 +433,7 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
             &[],
         ));
     }
-    let since = ctx.now - chrono::Duration::days(i64::from(window_days));
+    let since = crate::duration::before(ctx.now, u64::from(window_days) * 86_400);
     let listed = each_page(
         ctx,
         client
@@ -463,7 +466,7 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
             &["jobs_total", "jobs_completed"],
         ));
     }
-    let since = ctx.now - chrono::Duration::days(RESTORE_LOOKBACK_DAYS);
+    let since = crate::duration::before(ctx.now, RESTORE_LOOKBACK_DAYS as u64 * 86_400);
     let mut by_point: Vec<(String, RestoreJob)> = Vec::new();
     let listed = each_page(
         ctx,
@@ -532,11 +535,10 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
 fn rule(r: &aws_sdk_backup::types::BackupRule) -> BackupRule {
     let schedule = r.schedule_expression().map(str::to_string);
     // Continuous backup keeps point-in-time recovery: its recovery point is minutes old.
-    let interval_seconds = if r.enable_continuous_backup() == Some(true) {
-        Some(300)
-    } else {
-        schedule.as_deref().and_then(crate::plan::schedule_interval)
-    };
+    let interval_seconds = crate::rules::backup_rule_interval(
+        r.enable_continuous_backup() == Some(true),
+        schedule.as_deref(),
+    );
     BackupRule {
         name: r.rule_name().to_string(),
         schedule,
@@ -632,28 +634,6 @@ async fn selections(
         });
     }
     Ok(out)
-}
-
-/// Whether a vault access policy denies `backup:DeleteRecoveryPoint` to everyone (exceptions for
-/// allowed principals go in its condition).
-pub fn denies_recovery_point_deletion(policy: &str) -> bool {
-    let Ok(doc) = serde_json::from_str::<serde_json::Value>(policy) else {
-        return false;
-    };
-    let denied = super::iam::statements(&doc).any(|s| {
-        s.get("Effect").and_then(|e| e.as_str()) == Some("Deny")
-            && super::iam::strings(s.get("Action"))
-                .iter()
-                .any(|a| super::iam::action_matches(a, "backup:DeleteRecoveryPoint"))
-            && match s.get("Principal") {
-                Some(serde_json::Value::String(p)) => p == "*",
-                Some(serde_json::Value::Object(m)) => {
-                    super::iam::strings(m.get("AWS")).iter().any(|p| p == "*")
-                }
-                _ => false,
-            }
-    });
-    denied
 }
 
 impl Raw {
@@ -854,17 +834,5 @@ mod tests {
         };
         assert!(by_tag.selects(db, &tags(&[("backup", "yes")])));
         assert!(!by_tag.selects(db, &tags(&[])));
-    }
-
-    #[test]
-    fn vault_policies_that_deny_deletion() {
-        let deny = r#"{"Statement":[{"Effect":"Deny","Principal":{"AWS":"*"},"Action":["backup:DeleteRecoveryPoint","backup:UpdateRecoveryPointLifecycle"],"Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::1:role/BreakGlass"}}}]}"#;
-        assert!(denies_recovery_point_deletion(deny));
-        let wildcard =
-            r#"{"Statement":{"Effect":"Deny","Principal":"*","Action":"backup:*","Resource":"*"}}"#;
-        assert!(denies_recovery_point_deletion(wildcard));
-        let allow = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"backup:DeleteRecoveryPoint","Resource":"*"}]}"#;
-        assert!(!denies_recovery_point_deletion(allow));
-        assert!(!denies_recovery_point_deletion("not json"));
     }
 }

@@ -184,7 +184,7 @@ pub async fn replica_lag(
 ) -> (HashMap<String, f64>, Vec<Gap>) {
     let client = ctx.cloudwatch();
     let end = ctx.now;
-    let start = end - chrono::Duration::seconds(window.as_secs().max(60) as i64);
+    let start = crate::duration::before(end, window.as_secs().max(60));
     // One datapoint per minute at most; the maximum over them is the window's maximum.
     let period = 60;
     let mut found = HashMap::new();
@@ -276,8 +276,28 @@ pub async fn replica_lag(
             if partial.contains(&i) {
                 continue;
             }
-            if let Some(q) = chunk.get(i) {
-                found.insert(q.replica.clone(), max * q.scale);
+            let Some(q) = chunk.get(i) else { continue };
+            let seconds = max * q.scale;
+            if seconds.is_finite() && (0.0..=crate::duration::MAX_SECONDS as f64).contains(&seconds)
+            {
+                found.insert(q.replica.clone(), seconds);
+            } else {
+                // RDS reports -1 while replication is not running: the lag is unknown, not zero.
+                let f = super::aws::Failure::new(
+                    None,
+                    format!(
+                        "{} of `{}` reached {seconds} s, which is not a lag (replication may not be running)",
+                        q.metric, q.value
+                    ),
+                );
+                gaps.push(ctx.gap(
+                    "cloudwatch",
+                    "GetMetricData",
+                    &f,
+                    Some(&q.replica),
+                    Some(q.resource_type),
+                    &["replica_lag_max"],
+                ));
             }
         }
         for i in partial {

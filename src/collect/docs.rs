@@ -165,7 +165,10 @@ pub fn frequency_days(text: &str) -> Option<u32> {
     ];
     if let Some(rest) = t.strip_prefix("every ") {
         if let Some(secs) = duration::parse_seconds(rest) {
-            return u32::try_from(secs / 86_400).ok().filter(|d| *d > 0);
+            return duration::check_seconds(secs)
+                .ok()
+                .and_then(|s| u32::try_from(s / 86_400).ok())
+                .filter(|d| *d > 0);
         }
     }
     words.iter().find(|(w, _)| t.contains(w)).map(|(_, d)| *d)
@@ -460,20 +463,20 @@ fn read_table(t: &Table, doc: &mut Document, gaps: &mut Vec<Gap>, label: &str, d
             };
             for (idx, attr) in [(rto, "rto"), (rpo, "rpo")] {
                 let text = clean(cell(Some(idx)));
-                match duration::parse_seconds(&text) {
-                    Some(s) if attr == "rto" => row.rto_seconds = Some(s),
-                    Some(s) => row.rpo_seconds = Some(s),
-                    None => gaps.push(Gap {
+                let parsed = duration::parse_seconds(&text)
+                    .ok_or_else(|| "is not a duration".to_string())
+                    .and_then(|s| duration::check_seconds(s).map_err(|e| format!("is a {e}")));
+                match parsed {
+                    Ok(s) if attr == "rto" => row.rto_seconds = Some(s),
+                    Ok(s) => row.rpo_seconds = Some(s),
+                    Err(why) => gaps.push(Gap {
                         resource_type: Some("component".into()),
                         ..gap(
                             label,
                             Some(*line),
                             Some(component.clone()),
                             &[attr],
-                            format!(
-                                "{} `{text}` of `{component}` is not a duration",
-                                attr.to_uppercase()
-                            ),
+                            format!("{} `{text}` of `{component}` {why}", attr.to_uppercase()),
                         )
                     }),
                 }
@@ -546,13 +549,24 @@ pub fn collect(paths: &[PathBuf], files: &dyn Files) -> (Vec<Document>, Vec<Gap>
             ));
             continue;
         };
-        for path in found {
-            let is_md = path.extension().is_some_and(|e| {
-                e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown")
-            });
-            if !is_md {
-                continue;
-            }
+        let markdown: Vec<PathBuf> = found
+            .into_iter()
+            .filter(|path| {
+                path.extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown")
+                })
+            })
+            .collect();
+        if markdown.is_empty() {
+            gaps.push(gap(
+                &root.display().to_string(),
+                None,
+                Some(root.display().to_string()),
+                &[],
+                "no Markdown document (`.md`, `.markdown`) found there".into(),
+            ));
+        }
+        for path in markdown {
             let label = path.display().to_string();
             let bytes = match files.read(&path) {
                 Ok(b) => b,

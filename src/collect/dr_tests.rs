@@ -11,6 +11,21 @@ use crate::error::InputError;
 use crate::load::json_error;
 use crate::snapshot::{DrTest, Gap, Provenance};
 
+/// The DR programme entity, which holds the facts drawn from the whole test history.
+pub const PROGRAM: &str = "dr-program";
+
+/// The programme's facts that come from the DR test history: unknown when a history glob matched
+/// no file.
+pub const HISTORY_FACTS: &[&str] = &[
+    "last_component_test",
+    "last_integration_test",
+    "last_full_test",
+    "last_drill",
+    "last_backup_verification",
+    "last_access_review",
+    "last_exec_review",
+];
+
 /// Expand the globs (relative to `base`) into files, sorted. A glob that matches nothing is a gap.
 pub fn find(
     globs: &[String],
@@ -25,12 +40,15 @@ pub fn find(
             .glob(&text)
             .map_err(|e| InputError::plain(Path::new(&text), format!("not a valid glob: {e}")))?;
         if found.is_empty() {
+            // The tests that file would hold are unknown: every fact drawn from the history is.
             gaps.push(Gap {
                 source: "dr_tests".into(),
                 operation: "glob".into(),
-                resource_type: Some("dr_test".into()),
-                attributes: vec!["*".into()],
-                message: format!("no DR test history file matches `{text}`"),
+                resource: Some(PROGRAM.into()),
+                resource_type: Some("program".into()),
+                attributes: HISTORY_FACTS.iter().map(|a| (*a).to_string()).collect(),
+                message: format!("no DR test history file matches `{g}`"),
+                file: Some(text),
                 ..Gap::default()
             });
         }

@@ -33,32 +33,7 @@ const READ_VERBS: &[&str] = &[
     "Select", "Check", "Test", "Estimate", "Preview", "Validate", "Verify", "Simulate",
 ];
 
-/// A JSON value that may be a string or a list of strings.
-pub fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|x| x.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// The statements of a policy document (`Statement` may be one object or a list).
-pub fn statements(doc: &Value) -> impl Iterator<Item = &Value> {
-    let list: Vec<&Value> = match doc.get("Statement") {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(o @ Value::Object(_)) => vec![o],
-        _ => Vec::new(),
-    };
-    list.into_iter()
-}
-
-/// An IAM action pattern (`backup:Delete*`, `*`) matches an action, case-insensitively.
-pub fn action_matches(pattern: &str, action: &str) -> bool {
-    wildmatch::WildMatch::new(&pattern.to_ascii_lowercase()).matches(&action.to_ascii_lowercase())
-}
+pub use crate::rules::{action_matches, statements, strings};
 
 /// A resource pattern that reaches every resource of its service (`*`, `arn:aws:s3:::*`).
 fn any_resource(r: &str) -> bool {

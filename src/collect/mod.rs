@@ -31,17 +31,28 @@ pub trait Files: Sync {
 /// The real file system.
 pub struct Disk;
 
+/// The largest document or test-history file read.
+pub const MAX_FILE_BYTES: u64 = crate::files::MAX_SMALL_BYTES;
+
+pub use crate::files::read_bounded;
+
 impl Files for Disk {
     fn list(&self, path: &Path) -> Option<Vec<PathBuf>> {
-        if path.is_file() {
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_dir() {
             return Some(vec![path.to_path_buf()]);
         }
-        if !path.is_dir() {
-            return None;
-        }
+        // Each folder is walked once, by its canonical path, so a symlink loop ends.
         let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut stack = vec![path.to_path_buf()];
         while let Some(dir) = stack.pop() {
+            let Ok(canonical) = std::fs::canonicalize(&dir) else {
+                continue;
+            };
+            if !seen.insert(canonical) {
+                continue;
+            }
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
             };
@@ -50,6 +61,7 @@ impl Files for Disk {
                 if p.is_dir() {
                     stack.push(p);
                 } else {
+                    // Regular or not: reading tells, so a FIFO becomes a gap, not a hang.
                     out.push(p);
                 }
             }
@@ -59,7 +71,7 @@ impl Files for Disk {
     }
 
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        std::fs::read(path)
+        read_bounded(path, MAX_FILE_BYTES)
     }
 
     fn exists(&self, path: &Path) -> bool {
@@ -70,7 +82,7 @@ impl Files for Disk {
         let paths = glob::glob(pattern).map_err(|e| e.to_string())?;
         let mut out: Vec<PathBuf> = paths
             .filter_map(Result::ok)
-            .filter(|p| p.is_file())
+            .filter(|p| !p.is_dir())
             .collect();
         out.sort();
         Ok(out)

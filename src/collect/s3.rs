@@ -17,12 +17,12 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
-use super::aws::{each_page, failure, glob, time, Ctx, Failure};
+use super::aws::{each_page, failure, time, Ctx, Failure};
 use crate::config::RawS3;
 use crate::snapshot::{Gap, Provenance, Resource, S3Bucket};
 
 /// The tag that marks a backup bucket when no `[s3]` rule is configured.
-pub const ROLE_TAG: (&str, &str) = ("drready:role", "backup");
+pub const ROLE_TAG: (&str, &str) = crate::config::BACKUP_ROLE_TAG;
 /// The tag that names a bucket's backup prefix.
 pub const PREFIX_TAG: &str = "drready:backup-prefix";
 
@@ -77,20 +77,8 @@ pub async fn collect(ctx: &Ctx, rule: &RawS3) -> (Vec<Resource>, Vec<Gap>) {
         return (Vec::new(), vec![g]);
     }
     let needs_tags = rule.is_unset() || !rule.tags.is_empty();
-    let by_name = |name: &str| {
-        if rule.is_unset() {
-            name.to_ascii_lowercase().contains("backup")
-        } else {
-            rule.buckets.iter().any(|g| glob(g, name))
-        }
-    };
-    let by_tag = |tags: &BTreeMap<String, String>| {
-        if rule.is_unset() {
-            tags.get(ROLE_TAG.0).map(String::as_str) == Some(ROLE_TAG.1)
-        } else {
-            rule.tags.iter().any(|(k, v)| tags.get(k) == Some(v))
-        }
-    };
+    let by_name = |name: &str| rule.backup_by_name(name);
+    let by_tag = |tags: &BTreeMap<String, String>| rule.backup_by_tag(tags);
     // Region and tags of each candidate, as few calls as the rule allows.
     let concurrency = 16;
     let candidates: Vec<Candidate> = futures::stream::iter(
@@ -465,7 +453,7 @@ async fn newest_object(
     rule: &RawS3,
 ) -> Result<Option<DateTime<Utc>>, Failure> {
     let start_after = rule.key_date_format.as_ref().map(|f| {
-        let from = ctx.now - chrono::Duration::seconds(rule.lookback.0 as i64);
+        let from = crate::duration::before(ctx.now, rule.lookback.0);
         format!("{prefix}{}", from.format(f))
     });
     let mut pages = client

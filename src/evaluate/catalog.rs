@@ -240,6 +240,7 @@ impl Catalog {
             if !name.ends_with(".cedar") {
                 continue;
             }
+            check_nesting(path, text)?;
             let set = PolicySet::from_str(text).map_err(|e| diagnostic_error(path, text, &e))?;
             let result = validator.validate(&set, ValidationMode::Strict);
             if let Some(e) = result.validation_errors().next() {
@@ -350,6 +351,91 @@ fn add(set: &mut PolicySet, policy: &Policy) -> Result<(), InputError> {
 }
 
 /// `.cedar` and `.cedarschema` files of a folder, by name.
+/// How deeply a policy may nest brackets, unary operators or `if` expressions. Cedar's parser,
+/// validator and evaluator recurse on nesting; a few hundred levels overflow the stack, which
+/// aborts the process instead of reporting the file.
+pub const MAX_NESTING: usize = 64;
+
+/// The largest policy or schema file read (1 MiB).
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+
+/// Reject nesting deeper than [`MAX_NESTING`], with the line and column where it goes too deep.
+fn check_nesting(path: &Path, text: &str) -> Result<(), InputError> {
+    let (mut depth, mut unary, mut line, mut col) = (0usize, 0usize, 1usize, 0usize);
+    let mut chars = text.chars().peekable();
+    let mut word = String::new();
+    let too_deep = |line: usize, col: usize| {
+        InputError::at(
+            path,
+            line,
+            col,
+            format!("expressions nest more than {MAX_NESTING} levels deep"),
+        )
+    };
+    while let Some(c) = chars.next() {
+        col += 1;
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if word == "if" {
+            unary += 1;
+            if unary > MAX_NESTING {
+                return Err(too_deep(line, col));
+            }
+        }
+        word.clear();
+        match c {
+            '\n' => {
+                line += 1;
+                col = 0;
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        line += 1;
+                        col = 0;
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                let mut escaped = false;
+                for n in chars.by_ref() {
+                    col += 1;
+                    if n == '\n' {
+                        line += 1;
+                        col = 0;
+                    }
+                    if escaped {
+                        escaped = false;
+                    } else if n == '\\' {
+                        escaped = true;
+                    } else if n == '"' {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(too_deep(line, col));
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '!' | '-' => {
+                unary += 1;
+                if unary > MAX_NESTING {
+                    return Err(too_deep(line, col));
+                }
+            }
+            ';' => unary = 0,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 fn read_dir(dir: &Path) -> Result<Vec<(String, PathBuf, String)>, InputError> {
     let entries = std::fs::read_dir(dir).map_err(|e| InputError::io(dir, &e))?;
     let mut out = Vec::new();
@@ -366,7 +452,7 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, PathBuf, String)>, InputError> {
                 format!("a schema must be named `{SCHEMA_FILE}` to replace the built-in one"),
             ));
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| InputError::io(&path, &e))?;
+        let text = crate::files::read_text(&path, MAX_POLICY_BYTES)?;
         out.push((name, path, text));
     }
     out.sort();

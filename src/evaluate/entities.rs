@@ -13,7 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::config::Params;
 use crate::duration;
 use crate::snapshot::{
-    CloudwatchAlarm, ComponentSpec, Document, DrTest, DrTestKind, Outcome, Resource,
+    CloudwatchAlarm, ComponentSpec, Document, DrTest, DrTestKind, Gap, Outcome, Provenance,
+    Resource,
 };
 
 /// A fact value.
@@ -181,9 +182,16 @@ pub fn resource_facts(r: &Resource, component: u32, cx: &ResourceContext<'_>) ->
             if let Some(replicas) = &db.replicas {
                 a.push(("replica_count", Value::Long(replicas.len() as i64)));
                 let lags: Option<Vec<f64>> = replicas.iter().map(|r| r.lag_max_seconds).collect();
+                // A negative, infinite or out-of-range lag is not a measurement: the fact stays
+                // unknown rather than reading as no lag.
+                let measured = |x: &f64| {
+                    x.is_finite() && (0.0..=crate::duration::MAX_SECONDS as f64).contains(x)
+                };
                 if let (Some(lags), false) = (lags, replicas.is_empty()) {
-                    let max = lags.into_iter().fold(0.0_f64, f64::max);
-                    a.push(("replica_lag_max", Value::Duration(max.ceil() as i64)));
+                    if lags.iter().all(measured) {
+                        let max = lags.into_iter().fold(0.0_f64, f64::max);
+                        a.push(("replica_lag_max", Value::Duration(max.ceil() as i64)));
+                    }
                 }
                 let unalarmed = cx.alarms_known.then(|| {
                     replicas
@@ -548,9 +556,62 @@ pub fn test_time(t: &DrTest) -> DateTime<Utc> {
     t.finished.unwrap_or(t.started)
 }
 
+/// Seconds since the epoch as RFC 3339, for messages.
+pub fn rfc3339(t: i64) -> String {
+    DateTime::<Utc>::from_timestamp(t, 0).map_or_else(
+        || t.to_string(),
+        |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    )
+}
+
+/// Gaps for DR tests and documents dated after the evaluation time `now`: a test that has not
+/// happened yet, a document updated later, prove nothing about `now`.
+pub fn future_evidence(tests: &[DrTest], documents: &[Document], now: DateTime<Utc>) -> Vec<Gap> {
+    let after = |what: String, at: String, source: Option<&Provenance>, kind: &str, id: &str| {
+        Gap {
+        source: if kind == "dr_test" { "dr_tests" } else { "docs" }.into(),
+        operation: "read".into(),
+        resource: Some(id.to_string()),
+        resource_type: Some(kind.into()),
+        message: format!(
+            "{what} {at}, after the evaluation time {}: evidence dated in the future does not count",
+            now.format("%Y-%m-%dT%H:%M:%SZ")
+        ),
+        file: source.map(|p| p.source.clone()),
+        line: source.and_then(|p| p.line),
+        ..Gap::default()
+    }
+    };
+    let mut gaps = Vec::new();
+    for t in tests.iter().filter(|t| test_time(t) > now) {
+        gaps.push(after(
+            format!("DR test `{}` is dated", t.id),
+            test_time(t).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            t.provenance.as_ref(),
+            "dr_test",
+            &t.id,
+        ));
+    }
+    for d in documents {
+        if let Some(u) = d.last_updated.filter(|u| *u > now.date_naive()) {
+            gaps.push(Gap {
+                line: d.lines.get("last_updated").copied(),
+                ..after(
+                    format!("`{}` says it was last updated", d.path),
+                    u.to_string(),
+                    d.provenance.as_ref(),
+                    "document",
+                    &d.path,
+                )
+            });
+        }
+    }
+    gaps
+}
+
 /// Entity facts of the DR programme: the newest successful test or review of each kind.
 pub fn program_facts(
-    tests: &[DrTest],
+    tests: &[&DrTest],
     component: u32,
     results_retention_days: Option<u32>,
 ) -> Facts {

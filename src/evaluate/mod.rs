@@ -30,7 +30,8 @@ use serde::Serialize;
 use crate::config::{self, Config};
 use crate::error::{Error, InputError};
 use crate::snapshot::{
-    ComponentSpec, DrTestKind, Gap, Outcome, Resource, Scope, Snapshot, SnapshotHeader,
+    ComponentSpec, DrTest, DrTestKind, Gap, Measures, Outcome, Resource, Scope, Snapshot,
+    SnapshotHeader,
 };
 use catalog::{Catalog, Control};
 use entities::{CedarBuilder, ComponentEvidence, Facts, ResourceContext, Value};
@@ -161,7 +162,20 @@ pub struct Evaluation {
     /// Verdicts packed per entity, in entity order.
     pub packed: Vec<Packed>,
     pub gaps: Vec<Gap>,
+    /// Configuration that matched nothing, or is missing: also printed on stderr.
+    pub warnings: Vec<String>,
+    /// What drready did not judge at all: components with no resource, kinds of evidence it does
+    /// not read yet.
+    pub not_assessed: Vec<String>,
 }
+
+/// Kinds of DR evidence drready does not collect yet: always listed as not assessed, so a report
+/// that looks complete says what it leaves out.
+pub const NOT_YET_COLLECTED: &[&str] = &[
+    "Amazon OpenSearch Service / Elasticsearch: domain configuration and snapshot recency are not collected yet",
+    "Amazon EKS: the DR cluster and Velero backups are not collected yet",
+    "Amazon Route 53: failover records and health checks are not collected yet",
+];
 
 /// A control's facts, parsed once.
 #[derive(Debug, Clone)]
@@ -224,6 +238,7 @@ fn gap_entity_type(gap: &Gap) -> Option<&'static str> {
         "dr_test" | "dr_tests" => "DrTest",
         "cloudwatch_alarm" | "cloudwatch" => "AccountRegion",
         "component" => "Component",
+        "program" => "Program",
         _ => return None,
     })
 }
@@ -590,6 +605,8 @@ impl<'a> Judge<'a> {
                     Status::NoEvidence,
                     Some(format!("policy evaluation error: {msg}")),
                 )
+            } else if let Some(future) = self.dated_after_now(c, &values) {
+                (Status::NoEvidence, Some(future))
             } else if let Some(g) = self.gap_index.covering(self.gaps, info, &c.read_attrs) {
                 let after_apply = g.error_code.as_deref() == Some(crate::plan::KNOWN_AFTER_APPLY);
                 match self.unknown {
@@ -603,6 +620,14 @@ impl<'a> Judge<'a> {
                     ),
                     _ => (Status::NoEvidence, Some(gap_cause(g))),
                 }
+            } else if c.facts.iter().zip(values.iter()).any(|(p, v)| {
+                v.is_none() && matches!(p, FactPath::Param(name) if name == "dr_region")
+            }) {
+                // Not missing evidence: a missing setting, and the cause says which.
+                (
+                    Status::NoEvidence,
+                    Some("no DR region: set `[scope] dr_region` or `--dr-region`".to_string()),
+                )
             } else if !missing.is_empty() {
                 (
                     Status::NoEvidence,
@@ -615,6 +640,29 @@ impl<'a> Judge<'a> {
             };
             out.push(c.index, status, cause.as_deref(), &values);
         }
+    }
+
+    /// Why a control's evidence does not count because it is dated after the evaluation time: an
+    /// event (a backup, a test, a restore) that has not happened yet at `now` proves nothing about
+    /// `now`. Due dates (`review_due`, `next_review`) are in the future by nature and are exempt.
+    fn dated_after_now(&self, c: &PreparedControl, values: &[Option<Value>]) -> Option<String> {
+        c.facts.iter().zip(values).find_map(|(p, v)| {
+            let (FactPath::Resource(name) | FactPath::Component(name)) = p else {
+                return None;
+            };
+            match v {
+                Some(Value::Datetime(t))
+                    if *t > self.now && !matches!(name.as_str(), "review_due" | "next_review") =>
+                {
+                    Some(format!(
+                        "`{name}` ({}) is after the evaluation time ({}): evidence dated in the future does not count",
+                        entities::rfc3339(*t),
+                        entities::rfc3339(self.now)
+                    ))
+                }
+                _ => None,
+            }
+        })
     }
 
     fn value(&self, path: &FactPath, facts: &Facts, component: Option<&Facts>) -> Option<Value> {
@@ -783,6 +831,9 @@ struct BatchResult {
     restores: Vec<(u32, DateTime<Utc>, i64, String)>,
     exposures: Vec<(u32, i64, Box<str>)>,
     account_regions: BTreeSet<(String, String)>,
+    /// Which `[s3]` bucket patterns and tags matched a bucket (by index).
+    s3_patterns: BTreeSet<usize>,
+    s3_tags: BTreeSet<usize>,
 }
 
 /// The inputs of an evaluation besides the resources.
@@ -870,6 +921,18 @@ fn evaluate(
     header.documents.extend(setup.documents.iter().cloned());
     header.dr_tests.extend(setup.dr_tests.iter().cloned());
     header.gaps.extend(setup.gaps.iter().cloned());
+    // Tests and documents dated after the evaluation time are set aside: a gap says why (their own
+    // controls are no_evidence), and they count for nothing else.
+    header.gaps.extend(entities::future_evidence(
+        &header.dr_tests,
+        &header.documents,
+        as_of,
+    ));
+    let current_tests: Vec<&DrTest> = header
+        .dr_tests
+        .iter()
+        .filter(|t| entities::test_time(t) <= as_of)
+        .collect();
     let (specs, notes, default_component) = resolve_components(&header, config);
     let dr_region = config
         .scope
@@ -942,13 +1005,26 @@ fn evaluate(
             }
             if let Resource::BackupProtectedResource(p) = r {
                 for job in p.restores.iter().filter(|j| j.status == "COMPLETED") {
-                    if let Some(done) = job.finished {
+                    if let Some(done) = job.finished.filter(|d| *d <= as_of) {
                         result.restores.push((
                             component,
                             done,
                             (done - job.started).num_seconds(),
                             format!("restore job {}", job.id),
                         ));
+                    }
+                }
+            }
+            if let Resource::S3Bucket(b) = r {
+                let name = b.name.as_deref().unwrap_or(&b.id);
+                for (i, g) in config.s3.buckets.iter().enumerate() {
+                    if wildmatch::WildMatch::new(g).matches(name) {
+                        result.s3_patterns.insert(i);
+                    }
+                }
+                for (i, (k, v)) in config.s3.tags.iter().enumerate() {
+                    if b.tags.get(k) == Some(v) {
+                        result.s3_tags.insert(i);
                     }
                 }
             }
@@ -976,18 +1052,25 @@ fn evaluate(
             for _ in 0..threads {
                 let rx = Arc::clone(&rx);
                 let work = &work;
-                handles.push(scope.spawn(move || -> Result<Vec<BatchResult>, Error> {
-                    let mut done = Vec::new();
-                    loop {
-                        let next = match rx.lock() {
-                            Ok(guard) => guard.recv(),
-                            Err(_) => break,
-                        };
-                        let Ok((offset, batch)) = next else { break };
-                        done.push(work(offset, batch)?);
-                    }
-                    Ok(done)
-                }));
+                // A large stack: Cedar's evaluator recurses on the policies' nesting.
+                let worker = std::thread::Builder::new().stack_size(64 << 20);
+                let handle =
+                    worker.spawn_scoped(scope, move || -> Result<Vec<BatchResult>, Error> {
+                        let mut done = Vec::new();
+                        loop {
+                            let next = match rx.lock() {
+                                Ok(guard) => guard.recv(),
+                                Err(_) => break,
+                            };
+                            let Ok((offset, batch)) = next else { break };
+                            done.push(work(offset, batch)?);
+                        }
+                        Ok(done)
+                    });
+                handles
+                    .push(handle.map_err(|e| {
+                        Error::Other(format!("starting an evaluation thread: {e}"))
+                    })?);
             }
             let mut offset: u32 = 0;
             let streamed = source(&mut |batch: Vec<Resource>| {
@@ -1025,7 +1108,10 @@ fn evaluate(
     let mut evidence: Vec<ComponentEvidence> = vec![ComponentEvidence::default(); specs.len()];
     let mut exposure: Vec<Option<(i64, Box<str>)>> = vec![None; specs.len()];
     let mut account_regions: BTreeSet<(String, String)> = BTreeSet::new();
+    let (mut s3_patterns, mut s3_tags) = (BTreeSet::new(), BTreeSet::new());
     for r in results {
+        s3_patterns.extend(r.s3_patterns);
+        s3_tags.extend(r.s3_tags);
         resources.extend(r.infos);
         verdicts.extend(r.verdicts);
         for (c, at, secs, source) in r.restores {
@@ -1053,24 +1139,24 @@ fn evaluate(
     let mut newest_test: HashMap<DrTestKind, (DateTime<Utc>, usize)> = HashMap::new();
     for (i, t) in header.dr_tests.iter().enumerate() {
         let at = entities::test_time(t);
+        if at > as_of {
+            continue;
+        }
         let slot = newest_test.entry(t.kind).or_insert((at, i));
         if at > slot.0 {
             *slot = (at, i);
         }
-        let c = t
-            .component
-            .as_deref()
-            .and_then(|n| name_index.get(n).copied())
-            .unwrap_or(default_component) as usize;
-        let measures = matches!(
-            t.kind,
-            DrTestKind::Component
-                | DrTestKind::Full
-                | DrTestKind::Restore
-                | DrTestKind::Integration
-                | DrTestKind::Drill
-        );
-        if measures && (t.measured_rto_seconds.is_some() || t.measured_rpo_seconds.is_some()) {
+        // Only a test of a kind that measures a component counts for that component: an
+        // integration test without a component says nothing of the whole platform.
+        let c = match t.measures() {
+            Measures::Component(n) => name_index.get(n).copied(),
+            Measures::Platform => Some(default_component),
+            Measures::Nothing => None,
+        };
+        let Some(c) = c.map(|c| c as usize) else {
+            continue;
+        };
+        if t.measured_rto_seconds.is_some() || t.measured_rpo_seconds.is_some() {
             let ev = &mut evidence[c];
             if ev.measured.as_ref().is_none_or(|m| at > m.at) {
                 ev.measured = Some(entities::Measurement {
@@ -1162,7 +1248,7 @@ fn evaluate(
             default_component,
         ),
         entities::program_facts(
-            &header.dr_tests,
+            &current_tests,
             default_component,
             config
                 .program
@@ -1237,6 +1323,25 @@ fn evaluate(
         placeholders.push((i, gap_cause(g)));
     }
 
+    // A document the config names that could not be read at all (missing, unreadable) stands in
+    // as a document whose every control is no_evidence: it must cost score, not vanish.
+    let read: HashSet<&str> = header.documents.iter().map(|d| d.path.as_str()).collect();
+    let mut unread = HashSet::new();
+    for g in header
+        .gaps
+        .iter()
+        .filter(|g| g.resource_type.as_deref() == Some("document") && g.attributes.is_empty())
+    {
+        let Some(path) = g.resource.as_deref() else {
+            continue;
+        };
+        if read.contains(path) || !unread.insert(path) {
+            continue;
+        }
+        let i = info(path, "Document", "document", path, default_component);
+        placeholders.push((i, gap_cause(g)));
+    }
+
     if setup.plan {
         // A plan has no documents, tests or account-wide facts: judge only what it changes.
         late.clear();
@@ -1263,6 +1368,26 @@ fn evaluate(
         }
         resources.push(info);
     }
+
+    let (warnings, not_assessed) = if setup.plan {
+        (Vec::new(), Vec::new())
+    } else {
+        let mut held = vec![0usize; specs.len()];
+        for r in resources.iter().filter(|r| {
+            !matches!(
+                r.entity_type,
+                "Component" | "Document" | "DrTest" | "Program" | "AccountRegion"
+            )
+        }) {
+            held[r.component as usize] += 1;
+        }
+        let seen = Seen {
+            held: &held,
+            s3_patterns: &s3_patterns,
+            s3_tags: &s3_tags,
+        };
+        notices(&header, config, &specs, dr_region.as_deref(), &seen)
+    };
 
     let components = specs
         .into_iter()
@@ -1292,7 +1417,86 @@ fn evaluate(
         resources,
         packed: verdicts,
         gaps: header.gaps,
+        warnings,
+        not_assessed,
     })
+}
+
+/// What the resources showed of the configuration, for [`notices`].
+struct Seen<'a> {
+    /// Resources per component (by index).
+    held: &'a [usize],
+    s3_patterns: &'a BTreeSet<usize>,
+    s3_tags: &'a BTreeSet<usize>,
+}
+
+/// Warnings about configuration that matched nothing, and what was not assessed.
+fn notices(
+    header: &SnapshotHeader,
+    config: &Config,
+    specs: &[ComponentSpec],
+    dr_region: Option<&str>,
+    seen: &Seen<'_>,
+) -> (Vec<String>, Vec<String>) {
+    let mut warnings = Vec::new();
+    if dr_region.is_none() {
+        warnings.push(
+            "no DR region: set `[scope] dr_region` or `--dr-region` (cross-region controls cannot be judged without it)"
+                .to_string(),
+        );
+    }
+    let ruled: HashSet<&str> = config.ruled_components().collect();
+    for (spec, n) in specs.iter().zip(seen.held) {
+        if *n == 0 && ruled.contains(spec.name.as_str()) {
+            warnings.push(format!(
+                "component `{}`: its `[components.match]` rule matched no resource",
+                spec.name
+            ));
+        }
+    }
+    for (i, g) in config.s3.buckets.iter().enumerate() {
+        if !seen.s3_patterns.contains(&i) {
+            warnings.push(format!("`[s3] buckets` pattern `{g}` matched no bucket"));
+        }
+    }
+    for (i, (k, v)) in config.s3.tags.iter().enumerate() {
+        if !seen.s3_tags.contains(&i) {
+            warnings.push(format!("`[s3] tags` rule `{k} = {v}` matched no bucket"));
+        }
+    }
+    for g in &header.gaps {
+        let config_level = (g.source == "dr_tests" && g.operation == "glob")
+            || (g.source == "docs"
+                && g.resource_type.as_deref() == Some("document")
+                && g.attributes.is_empty()
+                && g.line.is_none()
+                && !g.message.contains("after the evaluation time"));
+        if config_level {
+            warnings.push(gap_cause(g));
+        }
+    }
+    let names: HashSet<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    for t in &header.dr_tests {
+        if let Some(c) = t.component.as_deref().filter(|c| !names.contains(c)) {
+            warnings.push(format!(
+                "DR test `{}` names component `{c}`, which no config, document or snapshot defines: its measurements count for no component",
+                t.id
+            ));
+        }
+    }
+    let mut not_assessed: Vec<String> = specs
+        .iter()
+        .zip(seen.held)
+        .filter(|(_, n)| **n == 0)
+        .map(|(s, _)| {
+            format!(
+                "component `{}`: no resource belongs to it, so its backups, replicas and RPO now are not assessed",
+                s.name
+            )
+        })
+        .collect();
+    not_assessed.extend(NOT_YET_COLLECTED.iter().map(|s| (*s).to_string()));
+    (warnings, not_assessed)
 }
 
 impl Evaluation {

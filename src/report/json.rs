@@ -86,6 +86,8 @@ struct Document<'a> {
     components: Vec<ComponentOut<'a>>,
     controls: &'a [crate::evaluate::catalog::Control],
     gaps: &'a [crate::snapshot::Gap],
+    warnings: &'a [String],
+    not_assessed: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     comparison: Option<&'a super::compare::Comparison>,
 }
@@ -133,6 +135,8 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             .collect(),
         controls: &report.catalog.controls,
         gaps: &eval.gaps,
+        warnings: &eval.warnings,
+        not_assessed: &eval.not_assessed,
         comparison: report.comparison,
     };
     // The document is pretty-printed, except its verdicts: one compact verdict a line, so that a

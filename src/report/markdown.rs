@@ -17,6 +17,8 @@ pub fn cell(text: &str) -> String {
         match ch {
             '|' => out.push_str("\\|"),
             '\n' | '\r' => out.push(' '),
+            // Escape sequences, NUL, BEL, C1: shown, never passed to whoever cats the report.
+            c if c.is_control() => out.push_str(&crate::text::escape(&c.to_string())),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),

@@ -73,6 +73,9 @@ pub fn render(format: Format, report: &Report<'_>, out: &mut dyn Write) -> std::
     }
 }
 
+/// The most lines of a list (gaps, warnings) the table and Markdown views show; JSON lists all.
+pub const MAX_LISTED: usize = 200;
+
 /// One failing or unevidenced entity of a control.
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
@@ -125,7 +128,43 @@ pub struct Summary {
     pub totals: crate::score::Tally,
     pub controls: usize,
     pub gaps: usize,
+    /// Every collection gap, one line each (the AWS error code, never an SDK's debug text).
+    pub gap_lines: Vec<String>,
+    /// Configuration that matched nothing, or is missing.
+    pub warnings: Vec<String>,
+    /// What was not judged at all.
+    pub not_assessed: Vec<String>,
     pub comparison: Option<compare::Comparison>,
+}
+
+/// A gap as one line: what failed, the error code, where, and the first line of the message.
+pub fn gap_line(g: &crate::snapshot::Gap) -> String {
+    let mut s = format!("{}:{}", g.source, g.operation);
+    if let Some(code) = &g.error_code {
+        s.push_str(&format!(" ({code})"));
+    }
+    let place: Vec<&str> = [
+        g.account.as_deref(),
+        g.region.as_deref(),
+        g.resource.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !place.is_empty() {
+        s.push_str(&format!(" {}", place.join(" ")));
+    }
+    match (&g.file, g.line) {
+        (Some(f), Some(l)) => s.push_str(&format!(" at {f}:{l}")),
+        (Some(f), None) => s.push_str(&format!(" at {f}")),
+        _ => {}
+    }
+    if !g.attributes.is_empty() {
+        s.push_str(&format!(" [{}]", g.attributes.join(", ")));
+    }
+    s.push_str(": ");
+    s.push_str(&crate::text::one_line(&g.message, 240));
+    crate::text::escape(&s).into_owned()
 }
 
 fn human_opt(s: Option<i64>) -> String {
@@ -241,11 +280,12 @@ fn groups(report: &Report<'_>, status: Status) -> Vec<Group> {
                     .iter()
                     .map(|v| {
                         let r = &eval.resources[v.resource as usize];
+                        let esc = |t: &str| crate::text::escape(t).into_owned();
                         Item {
-                            resource: r.id.to_string(),
-                            name: r.name().to_string(),
-                            component: eval.components[r.component as usize].spec.name.clone(),
-                            reason: reason(report, v),
+                            resource: esc(&r.id),
+                            name: esc(r.name()),
+                            component: esc(&eval.components[r.component as usize].spec.name),
+                            reason: crate::text::one_line(&reason(report, v), 600),
                         }
                     })
                     .collect(),
@@ -270,7 +310,7 @@ pub fn summary(report: &Report<'_>) -> Summary {
             let rto_measured = c.last_restore_seconds;
             let rpo_target = c.spec.rpo_seconds.map(|s| s as i64);
             ComponentRow {
-                name: c.spec.name.clone(),
+                name: crate::text::escape(&c.spec.name).into_owned(),
                 tier: c.spec.tier.clone(),
                 source: c.spec.source.clone(),
                 rto_target: human_opt(c.spec.rto_seconds.map(|s| s as i64)),
@@ -284,7 +324,11 @@ pub fn summary(report: &Report<'_>) -> Summary {
                 rpo_tested: human_opt(c.tested_rpo_seconds),
                 score: s.grade.score,
                 grade: s.grade.grade,
-                notes: c.notes.clone(),
+                notes: c
+                    .notes
+                    .iter()
+                    .map(|n| crate::text::escape(n).into_owned())
+                    .collect(),
             }
         })
         .collect();
@@ -301,6 +345,17 @@ pub fn summary(report: &Report<'_>) -> Summary {
         totals: report.scorecard.overall.tally,
         controls: report.catalog.controls.len(),
         gaps: eval.gaps.len(),
+        gap_lines: eval.gaps.iter().map(gap_line).collect(),
+        warnings: eval
+            .warnings
+            .iter()
+            .map(|w| crate::text::escape(w).into_owned())
+            .collect(),
+        not_assessed: eval
+            .not_assessed
+            .iter()
+            .map(|w| crate::text::escape(w).into_owned())
+            .collect(),
         comparison: report.comparison.cloned(),
     }
 }

@@ -164,6 +164,9 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
 
     write_groups(out, "Failing controls", &s.failures, color, "Why")?;
     write_groups(out, "No evidence", &s.no_evidence, color, "Cause")?;
+    write_list(out, "Collection gaps", &s.gap_lines, super::MAX_LISTED)?;
+    write_list(out, "Not assessed", &s.not_assessed, super::MAX_LISTED)?;
+    write_list(out, "Warnings", &s.warnings, super::MAX_LISTED)?;
 
     if let Some(c) = &s.comparison {
         writeln!(
@@ -202,6 +205,30 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         "\n{} pass, {} fail, {} no evidence, {} not applicable; {} collection gap(s)",
         t.pass, t.fail, t.no_evidence, t.not_applicable, s.gaps
     )?;
+    Ok(())
+}
+
+/// A titled list, one line an entry; past `max`, how many more (JSON lists every one).
+fn write_list(
+    out: &mut dyn Write,
+    title: &str,
+    lines: &[String],
+    max: usize,
+) -> std::io::Result<()> {
+    writeln!(out, "\n{title} ({})", lines.len())?;
+    if lines.is_empty() {
+        return writeln!(out, "none");
+    }
+    for l in lines.iter().take(max) {
+        writeln!(out, "- {l}")?;
+    }
+    if lines.len() > max {
+        writeln!(
+            out,
+            "- … and {} more (see --format json)",
+            lines.len() - max
+        )?;
+    }
     Ok(())
 }
 

@@ -1,0 +1,78 @@
+//! Reading input files with a bound: every file drready reads whole (configs, plans, waivers,
+//! previous reports, keys, templates) has a size limit, and only regular files are read, so that a
+//! FIFO, a device (`/dev/zero`) or a huge file gives a clear error naming it, not a hang or an
+//! exhausted machine. Errors name the file as the user gave it.
+
+use std::io::Read as _;
+use std::path::Path;
+
+use crate::error::InputError;
+
+/// Configs, waivers, baselines, keys, templates, DR documents and test-history files: 16 MiB.
+pub const MAX_SMALL_BYTES: u64 = 16 << 20;
+/// Terraform plans (`terraform show -json`): 512 MiB, several times a 5,000-change plan.
+pub const MAX_PLAN_BYTES: u64 = 512 << 20;
+/// A previous JSON report for `--compare`: 2 GiB (a 100,000-resource report is about 190 MB).
+pub const MAX_REPORT_BYTES: u64 = 2 << 30;
+
+/// Read a regular file of at most `limit` bytes. A FIFO, a device or a folder is an error rather
+/// than a read that blocks or never ends; so is a file over the limit.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (save it to a file first)",
+        ));
+    }
+    if meta.len() > limit {
+        return Err(std::io::Error::other(format!(
+            "{} bytes is over the limit of {limit} bytes",
+            meta.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut out)?;
+    if out.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "over the limit of {limit} bytes"
+        )));
+    }
+    Ok(out)
+}
+
+/// Read a UTF-8 text file of at most `limit` bytes; errors name `path`.
+pub fn read_text(path: &Path, limit: u64) -> Result<String, InputError> {
+    let bytes = read_bounded(path, limit).map_err(|e| InputError::io(path, &e))?;
+    String::from_utf8(bytes).map_err(|_| InputError::plain(path, "not valid UTF-8"))
+}
+
+#[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_folders_and_large_files_are_errors() {
+        let e = read_text(Path::new("/dev/zero"), 10)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/dev/zero: cannot read: not a regular file"),
+            "{e}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let e = read_text(dir.path(), 10).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        let big = dir.path().join("big.json");
+        std::fs::write(&big, "x".repeat(11)).unwrap();
+        let e = read_text(&big, 10).unwrap_err().to_string();
+        assert!(e.contains("11 bytes is over the limit of 10 bytes"), "{e}");
+        std::fs::write(&big, "ok").unwrap();
+        assert_eq!(read_text(&big, 10).unwrap(), "ok");
+    }
+}
