@@ -13,6 +13,9 @@ fn run(args: &[&str]) -> String {
         .unwrap()
         .env("NO_COLOR", "1")
         .env("DRREADY_NO_EVIDENCE", "1")
+        // clap wraps help to the terminal's width: fix it, so the golden output does not depend
+        // on who runs the test.
+        .env("COLUMNS", "100")
         .args(args)
         .output()
         .unwrap();

@@ -30,6 +30,17 @@ pub fn fixture(path: &str) -> PathBuf {
         .join(path)
 }
 
+/// A test that needs a tool the machine lacks fails, unless `DRREADY_SKIP` (a comma-separated list:
+/// `moto`, `chromium`) asks to skip it; a skip is printed loudly. Never under `CI=true`.
+pub fn skip_or_fail(tool: &str, why: &str) {
+    let asked = std::env::var("DRREADY_SKIP").is_ok_and(|v| v.split(',').any(|t| t.trim() == tool));
+    assert!(
+        asked && std::env::var("CI").is_err(),
+        "{why}; set DRREADY_SKIP={tool} to skip the tests that need it (never in CI)"
+    );
+    eprintln!("\n*** SKIPPED: {why} (DRREADY_SKIP={tool}) ***\n");
+}
+
 /// A moto_server on a free loopback port, stopped when dropped.
 pub struct Moto {
     child: std::process::Child,
@@ -44,8 +55,8 @@ impl Drop for Moto {
 }
 
 impl Moto {
-    /// Start one with these environment variables; `None` when moto_server is not installed
-    /// (under `CI=true` that is a failure: CI installs it).
+    /// Start one with these environment variables. Without moto_server the test fails, unless
+    /// `DRREADY_SKIP=moto` asks to skip it: then `None`, and the skip is said loudly.
     #[expect(
         clippy::unwrap_used,
         reason = "a test should fail loudly on the first surprise"
@@ -66,11 +77,10 @@ impl Moto {
             cmd.env(k, v);
         }
         let Ok(child) = cmd.spawn() else {
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI must install moto[server] (see .ci/run)"
+            skip_or_fail(
+                "moto",
+                "moto_server is not installed (`python3 -m pip install 'moto[server]==5.2.1'`)",
             );
-            eprintln!("skipped: no moto_server on this machine");
             return None;
         };
         let started = Instant::now();
