@@ -606,3 +606,68 @@ fn a_plan_from_a_device_is_a_clear_error() {
             "/dev/zero: cannot read: not a regular file",
         ));
 }
+
+// 19. Every fact a collector or reader names in a gap is declared in the Cedar schema, and a gap
+// naming only unknown facts is an error rather than covering nothing.
+#[test]
+fn every_attribute_named_in_a_gap_is_in_the_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema = std::fs::read_to_string(root.join("policies/drready.cedarschema")).unwrap();
+    let declared = |name: &str| {
+        schema.match_indices(name).any(|(i, _)| {
+            let before = schema[..i].chars().last().unwrap_or(' ');
+            let after = schema[i + name.len()..].trim_start();
+            !(before.is_alphanumeric() || before == '_')
+                && (after.starts_with(':') || after.starts_with("?:") || after.starts_with('?'))
+        })
+    };
+    let mut names: Vec<(String, String)> = drready::collect::dr_tests::HISTORY_FACTS
+        .iter()
+        .map(|a| ("dr_tests::HISTORY_FACTS".to_string(), (*a).to_string()))
+        .collect();
+    let mut files = vec![root.join("src/plan.rs")];
+    for e in std::fs::read_dir(root.join("src/collect")).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, _) in text.match_indices("&[\"") {
+            // An attribute list: a string array passed to a gap constructor.
+            let before = &text[i.saturating_sub(400)..i];
+            if !before.contains("gap(") {
+                continue;
+            }
+            let end = text[i..].find(']').unwrap() + i;
+            for part in text[i + 2..end].split(',') {
+                let name = part.trim().trim_matches('"');
+                if !name.is_empty() {
+                    names.push((f.display().to_string(), name.to_string()));
+                }
+            }
+        }
+    }
+    assert!(
+        names.len() > 30,
+        "the scan found too few gap attributes: {names:?}"
+    );
+    let missing: Vec<_> = names.iter().filter(|(_, n)| !declared(n)).collect();
+    assert!(
+        missing.is_empty(),
+        "gap attributes not in the schema: {missing:?}"
+    );
+
+    let dir = TempDir::new().unwrap();
+    let mut s = snapshot(json!([db(json!({}))]));
+    s["gaps"] = json!([{"source": "rds", "operation": "X", "resource_type": "rds_instance",
+        "attributes": ["no_such_fact"], "message": "m"}]);
+    let snap = dir.path().join("s.json");
+    std::fs::write(&snap, s.to_string()).unwrap();
+    drready()
+        .args(["audit", "--snapshot"])
+        .arg(&snap)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "names facts `no_such_fact`, none of which a control reads",
+        ));
+}

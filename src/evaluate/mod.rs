@@ -933,6 +933,7 @@ fn evaluate(
         .iter()
         .filter(|t| entities::test_time(t) <= as_of)
         .collect();
+    check_gap_attributes(catalog, &header.gaps, origin)?;
     let (specs, notes, default_component) = resolve_components(&header, config);
     let dr_region = config
         .scope
@@ -1420,6 +1421,46 @@ fn evaluate(
         warnings,
         not_assessed,
     })
+}
+
+/// A gap that names facts must name at least one some control reads on that entity type: a gap
+/// naming only unknown attributes would cover nothing, and the verdicts it should have made
+/// no_evidence would be judged on absent facts instead.
+fn check_gap_attributes(catalog: &Catalog, gaps: &[Gap], origin: &Path) -> Result<(), Error> {
+    let mut read: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for c in &catalog.controls {
+        for ty in &c.resource_types {
+            let set = read.entry(ty.as_str()).or_default();
+            for f in c.facts.iter().chain(&c.applies_facts) {
+                if let Some(a) = f.strip_prefix("resource.").filter(|a| !a.contains('.')) {
+                    set.insert(a);
+                }
+            }
+        }
+    }
+    for g in gaps.iter().filter(|g| !g.attributes.is_empty()) {
+        let Some(ty) = gap_entity_type(g) else {
+            continue;
+        };
+        let known = read.get(ty);
+        if !g
+            .attributes
+            .iter()
+            .any(|a| known.is_some_and(|k| k.contains(a.as_str())))
+        {
+            return Err(InputError::plain(
+                origin,
+                format!(
+                    "a gap of `{}:{}` names facts `{}`, none of which a control reads on {ty}",
+                    g.source,
+                    g.operation,
+                    g.attributes.join("`, `")
+                ),
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// What the resources showed of the configuration, for [`notices`].
