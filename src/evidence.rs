@@ -138,6 +138,14 @@ pub fn write(
     mut manifest: Manifest,
     key: Option<&SigningKey>,
 ) -> Result<PathBuf, Error> {
+    // A bundle is never changed: no new bundle goes inside one.
+    if let Some(inside) = parent.ancestors().find(|a| a.join(MANIFEST).is_file()) {
+        return Err(Error::Other(format!(
+            "the evidence folder `{}` is inside the evidence bundle `{}`: choose another `--evidence-dir`",
+            parent.display(),
+            inside.display()
+        )));
+    }
     std::fs::create_dir_all(parent).map_err(io(format!("creating `{}`", parent.display())))?;
     let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -238,25 +246,160 @@ pub fn archive(bundle: &Path) -> Result<PathBuf, Error> {
     Ok(dest)
 }
 
-/// Unpack a `.tar.gz` bundle into a temporary folder; the bundle's folder inside it.
+/// The most an archive may unpack to: 8 GiB, and never more than 200 times its compressed size
+/// (JSON compresses about 10-20 times; a compression bomb about 1,000 times).
+pub const MAX_UNPACKED_BYTES: u64 = 8 << 30;
+/// The most entries an archive may hold.
+pub const MAX_ENTRIES: usize = 100_000;
+
+/// Unpack a `.tar.gz` bundle into `into` (a temporary folder); the bundle's folder inside it.
+/// Only one top-level folder, regular files and folders are accepted: no `..`, absolute paths,
+/// links or devices, no data after the archive's end, and the gzip checksum must hold.
 pub fn unpack(archive: &Path, into: &Path) -> Result<PathBuf, InputError> {
-    let file = std::fs::File::open(archive).map_err(|e| InputError::io(archive, &e))?;
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    tar.unpack(into)
-        .map_err(|e| InputError::plain(archive, format!("not a readable .tar.gz: {e}")))?;
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(into)
-        .map_err(|e| InputError::io(into, &e))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    match (dirs.pop(), dirs.is_empty()) {
-        (Some(d), true) => Ok(d),
-        _ => Err(InputError::plain(
-            archive,
-            "expected one bundle folder in the archive",
-        )),
+    use std::io::BufRead;
+    let bad = |why: String| InputError::plain(archive, why);
+    let meta = std::fs::metadata(archive).map_err(|e| InputError::io(archive, &e))?;
+    if !meta.is_file() {
+        return Err(bad("not a regular file".into()));
     }
+    let limit = (meta.len().saturating_mul(200)).clamp(64 << 20, MAX_UNPACKED_BYTES);
+    let file = std::fs::File::open(archive).map_err(|e| InputError::io(archive, &e))?;
+    let mut gz = flate2::bufread::GzDecoder::new(std::io::BufReader::new(file));
+    let unreadable = |e: std::io::Error| bad(format!("not a readable .tar.gz: {e}"));
+    let mut top: Option<std::ffi::OsString> = None;
+    {
+        let mut tar = tar::Archive::new(&mut gz);
+        let (mut total, mut count) = (0u64, 0usize);
+        for entry in tar.entries().map_err(unreadable)? {
+            let mut e = entry.map_err(unreadable)?;
+            let path = e.path().map_err(unreadable)?.into_owned();
+            let mut parts = path.components();
+            let first = match parts.next() {
+                Some(std::path::Component::Normal(f)) => f.to_os_string(),
+                _ => {
+                    return Err(bad(format!(
+                        "entry `{}` is not inside a bundle folder",
+                        path.display()
+                    )))
+                }
+            };
+            if parts.any(|c| !matches!(c, std::path::Component::Normal(_))) {
+                return Err(bad(format!(
+                    "entry `{}` leaves the bundle folder",
+                    path.display()
+                )));
+            }
+            match &top {
+                None => top = Some(first),
+                Some(t) if *t != first => {
+                    return Err(bad(format!(
+                        "more than one top-level entry (`{}` and `{}`)",
+                        t.to_string_lossy(),
+                        first.to_string_lossy()
+                    )))
+                }
+                Some(_) => {}
+            }
+            let kind = e.header().entry_type();
+            if !(kind.is_file() || kind.is_dir()) {
+                return Err(bad(format!(
+                    "entry `{}` is a link or a special file",
+                    path.display()
+                )));
+            }
+            total = total.saturating_add(e.size());
+            count += 1;
+            if total > limit || count > MAX_ENTRIES {
+                return Err(bad(format!(
+                    "unpacks to more than {limit} bytes or {MAX_ENTRIES} entries (a compression bomb?)"
+                )));
+            }
+            e.unpack_in(into).map_err(unreadable)?;
+        }
+    }
+    // After the tar's end: zero padding only, then the end of the gzip stream (its CRC checked).
+    let mut rest = [0u8; 8192];
+    let mut padding = 0u64;
+    loop {
+        let n = std::io::Read::read(&mut gz, &mut rest).map_err(unreadable)?;
+        if n == 0 {
+            break;
+        }
+        padding += n as u64;
+        if rest[..n].iter().any(|b| *b != 0) || padding > 1 << 20 {
+            return Err(bad("data after the end of the archive".into()));
+        }
+    }
+    let mut inner = gz.into_inner();
+    if !inner.fill_buf().map_err(unreadable)?.is_empty() {
+        return Err(bad("data after the end of the gzip stream".into()));
+    }
+    match top {
+        Some(t) if into.join(&t).is_dir() => Ok(into.join(t)),
+        _ => Err(bad("expected one bundle folder in the archive".into())),
+    }
+}
+
+/// Where the manifest's own fields disagree with what the bundle holds: the collection time and
+/// scope of the re-read snapshot, the tool version, times and scope its JSON report records.
+pub fn check_manifest_fields(
+    bundle: &Path,
+    manifest: &Manifest,
+    eval: &crate::evaluate::Evaluation,
+) -> Result<Option<String>, InputError> {
+    #[derive(Deserialize)]
+    struct ReportHead {
+        tool_version: String,
+        collected_at: String,
+        evaluated_at: String,
+        scope: Scope,
+    }
+    let at = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    if manifest.collected_at != eval.collected_at {
+        return Ok(Some(format!(
+            "the manifest says collected at {}, the snapshot {}",
+            at(manifest.collected_at),
+            at(eval.collected_at)
+        )));
+    }
+    if manifest.scope != eval.scope {
+        return Ok(Some(format!(
+            "the manifest's scope {:?} is not the snapshot's {:?}",
+            manifest.scope, eval.scope
+        )));
+    }
+    let path = bundle.join("verdicts.json");
+    let file = std::fs::File::open(&path).map_err(|e| InputError::io(&path, &e))?;
+    let head: ReportHead = serde_json::from_reader(std::io::BufReader::new(file))
+        .map_err(|e| crate::load::json_error(&path, &e))?;
+    let checks = [
+        (
+            "tool version",
+            manifest.tool_version.clone(),
+            head.tool_version,
+        ),
+        (
+            "collection time",
+            at(manifest.collected_at),
+            head.collected_at,
+        ),
+        (
+            "evaluation time",
+            at(manifest.evaluated_at),
+            head.evaluated_at,
+        ),
+    ];
+    for (what, m, r) in checks {
+        if m != r {
+            return Ok(Some(format!(
+                "the manifest's {what} `{m}` is not the report's `{r}`"
+            )));
+        }
+    }
+    if head.scope != manifest.scope {
+        return Ok(Some("the manifest's scope is not the report's".into()));
+    }
+    Ok(None)
 }
 
 /// A new Ed25519 key pair, as hex: (secret, public).

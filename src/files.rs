@@ -42,6 +42,34 @@ pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// A temporary folder removed when dropped, whichever way the work that used it ended.
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    /// A new, empty folder under the system's temporary folder, named `prefix-PID-N`.
+    pub fn new(prefix: &str) -> std::io::Result<Self> {
+        for n in 0u32.. {
+            let dir = std::env::temp_dir().join(format!("{prefix}-{}-{n}", std::process::id()));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => return Ok(Self(dir)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(std::io::Error::other("no free temporary folder name"))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Read a UTF-8 text file of at most `limit` bytes; errors name `path`.
 pub fn read_text(path: &Path, limit: u64) -> Result<String, InputError> {
     let bytes = read_bounded(path, limit).map_err(|e| InputError::io(path, &e))?;

@@ -279,9 +279,187 @@ fn signed_bundles_and_archives() {
     verify(&unsigned, &["--public-key", p])
         .code(1)
         .stdout(predicate::str::contains("unsigned"));
+    // Without a key, an unsigned bundle verifies, and says loudly what that proves.
     verify(&unsigned, &[])
         .code(0)
-        .stdout(predicate::str::contains("signature: none"));
+        .stdout(predicate::str::contains("WARNING: UNSIGNED bundle"))
+        .stderr(predicate::str::contains("WARNING: UNSIGNED bundle"));
+    verify(&b, &[])
+        .code(0)
+        .stdout(predicate::str::contains("WARNING: signature NOT CHECKED"));
+}
+
+/// Edit the manifest's JSON with `f`.
+fn edit_manifest(bundle: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let path = bundle.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    f(&mut m);
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+}
+
+#[test]
+fn the_manifest_must_describe_what_the_bundle_holds() {
+    let dir = TempDir::new().unwrap();
+    let b = bundle(dir.path(), &[]);
+    for (field, value, said) in [
+        (
+            "collected_at",
+            serde_json::json!("2020-01-01T00:00:00Z"),
+            "collected at 2020-01-01",
+        ),
+        (
+            "scope",
+            serde_json::json!({"accounts": ["999999999999"], "regions": ["eu-west-1"], "dr_region": "eu-central-1"}),
+            "scope",
+        ),
+        (
+            "tool_version",
+            serde_json::json!("9.9.9"),
+            "tool version `9.9.9`",
+        ),
+    ] {
+        let copy = dir.path().join(format!("copy-{field}"));
+        copy_dir(&b, &copy);
+        edit_manifest(&copy, |m| m[field] = value);
+        verify(&copy, &[])
+            .code(1)
+            .stdout(predicate::str::contains("MISMATCH").and(predicate::str::contains(said)));
+    }
+    // A new bundle never goes inside an existing one.
+    drready()
+        .env_remove("DRREADY_NO_EVIDENCE")
+        .args(["audit", "--example", "--evidence-dir"])
+        .arg(&b)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is inside the evidence bundle"));
+}
+
+/// An archive entry: path, kind, content.
+type Entry<'a> = (&'a str, tar::EntryType, &'a [u8]);
+
+/// A `.tar.gz` of `entries` followed by `trailing` bytes.
+fn archive(path: &Path, entries: &[Entry<'_>], trailing: &[u8]) {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut t = tar::Builder::new(gz);
+    for (name, kind, content) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(*kind);
+        h.set_size(content.len() as u64);
+        h.set_mode(0o644);
+        if *kind == tar::EntryType::Symlink {
+            h.set_link_name("/etc/passwd").unwrap();
+        }
+        // Write the name into the header directly, so that `..` and absolute names get through.
+        let bytes = name.as_bytes();
+        h.as_old_mut().name[..bytes.len()].copy_from_slice(bytes);
+        h.set_cksum();
+        t.append(&h, *content).unwrap();
+    }
+    let mut bytes = t.into_inner().unwrap().finish().unwrap();
+    bytes.extend_from_slice(trailing);
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn hostile_archives_are_refused() {
+    use tar::EntryType::{Directory, Regular, Symlink};
+    let dir = TempDir::new().unwrap();
+    let before = temporaries();
+    let cases: Vec<(&str, Vec<Entry>, &[u8], &str)> = vec![
+        (
+            "two-tops",
+            vec![
+                ("b/", Directory, b""),
+                ("b/manifest.json", Regular, b"{}"),
+                ("extra.txt", Regular, b"x"),
+            ],
+            b"",
+            "more than one top-level entry",
+        ),
+        (
+            "dotdot",
+            vec![("b/", Directory, b""), ("b/../evil.txt", Regular, b"x")],
+            b"",
+            "leaves the bundle folder",
+        ),
+        (
+            "absolute",
+            vec![("/tmp/evil.txt", Regular, b"x")],
+            b"",
+            "not inside a bundle folder",
+        ),
+        (
+            "link",
+            vec![("b/", Directory, b""), ("b/manifest.json", Symlink, b"")],
+            b"",
+            "link or a special file",
+        ),
+        (
+            "trailing",
+            vec![("b/", Directory, b""), ("b/manifest.json", Regular, b"{}")],
+            b"MORE DATA",
+            "data after the end of the gzip stream",
+        ),
+    ];
+    for (name, entries, trailing, said) in cases {
+        let path = dir.path().join(format!("{name}.tar.gz"));
+        archive(&path, &entries, trailing);
+        verify(&path, &[]).code(2).stderr(
+            predicate::str::contains(said).and(predicate::str::contains(path.to_str().unwrap())),
+        );
+    }
+    // A corrupted checksum.
+    let path = dir.path().join("crc.tar.gz");
+    archive(
+        &path,
+        &[("b/", Directory, b""), ("b/manifest.json", Regular, b"{}")],
+        b"",
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    let n = bytes.len();
+    bytes[n - 8] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+    verify(&path, &[])
+        .code(2)
+        .stderr(predicate::str::contains("not a readable .tar.gz"));
+    // A compression bomb: 100 MiB of zeros in a few hundred kilobytes.
+    let zeros = vec![0u8; 100 << 20];
+    let path = dir.path().join("bomb.tar.gz");
+    archive(
+        &path,
+        &[("b/", Directory, b""), ("b/zeros", Regular, &zeros)],
+        b"",
+    );
+    assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
+    verify(&path, &[])
+        .code(2)
+        .stderr(predicate::str::contains("compression bomb"));
+    // `--compare` reads archives the same way, and names the archive, not a temporary folder.
+    drready()
+        .args(["audit", "--example", "--compare"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("bomb.tar.gz")
+                .and(predicate::str::contains("/tmp/drready-").not()),
+        );
+    // Nothing is left behind in the temporary folder.
+    assert_eq!(temporaries(), before, "a temporary folder was left behind");
+}
+
+/// drready's temporary folders in the system's temporary folder.
+fn temporaries() -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("drready-verify-") || n.starts_with("drready-compare-"))
+        .collect();
+    out.sort();
+    out
 }
 
 #[test]

@@ -979,8 +979,12 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
             .unwrap_or_default(),
         std::process::id()
     ));
-    std::fs::write(&tmp, bytes)
-        .map_err(|e| Error::io(format!("writing `{}`", tmp.display()), e))?;
+    // On a full disk the partial temporary file is removed, and the error names `path`.
+    if let Err(e) = std::fs::write(&tmp, bytes).and_then(|()| std::fs::File::open(&tmp)?.sync_all())
+    {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(format!("writing `{}`", path.display()), e));
+    }
     // A hard link fails when the target exists: the file is never overwritten, never half-written.
     let linked = std::fs::hard_link(&tmp, path);
     let _ = std::fs::remove_file(&tmp);
@@ -1150,17 +1154,28 @@ fn verify_bundle(
         Some(p) => Some(evidence::verifying_key(p)?),
         None => None,
     };
-    let unpacked;
-    let bundle = if path.is_file() {
-        unpacked = tempfile_dir()?;
-        evidence::unpack(path, &unpacked)?
+    // An archive is unpacked into a temporary folder removed on every path; errors name the
+    // archive, never the temporary folder.
+    let unpacked = if path.is_file() {
+        Some(
+            crate::files::TempDir::new("drready-verify")
+                .map_err(|e| Error::io("creating a temporary folder", e))?,
+        )
     } else {
-        path.to_path_buf()
+        None
     };
-    let result = verify_folder(&bundle, public.as_ref(), out);
-    if path.is_file() {
-        let _ = std::fs::remove_dir_all(bundle.parent().unwrap_or(&bundle));
-    }
+    let bundle = match &unpacked {
+        Some(t) => evidence::unpack(path, t.path())?,
+        None => path.to_path_buf(),
+    };
+    let result = verify_folder(&bundle, public.as_ref(), out).map_err(|e| match &unpacked {
+        Some(t) => Error::Other(e.to_string().replace(
+            &t.path().display().to_string(),
+            &format!("{}!", path.display()),
+        )),
+        None => e,
+    });
+    drop(unpacked);
     let (ok, lines) = result?;
     for l in lines {
         writeln!(out, "{l}").map_err(w)?;
@@ -1170,17 +1185,6 @@ fn verify_bundle(
     } else {
         gate::EXIT_FINDINGS
     })
-}
-
-fn tempfile_dir() -> Result<PathBuf, Error> {
-    let dir = std::env::temp_dir().join(format!(
-        "drready-verify-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or(0)
-    ));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::io(format!("creating `{}`", dir.display()), e))?;
-    Ok(dir)
 }
 
 /// Check a bundle folder; (intact, what was found), stopping at the first mismatch.
@@ -1199,13 +1203,19 @@ fn verify_folder(
     match evidence::check_signature(bundle, public) {
         evidence::Signed::Valid => lines.push("signature: valid".into()),
         evidence::Signed::NotChecked => {
-            lines.push("signature: present, not checked (no --public-key)".into())
+            let warning = "WARNING: signature NOT CHECKED: pass --public-key to check it; without it anyone who can write the bundle can rewrite it consistently";
+            eprintln!("{warning}");
+            lines.push(warning.into())
         }
         evidence::Signed::Unsigned if public.is_some() => {
             lines.push("MISMATCH: the bundle is unsigned".into());
             return Ok((false, lines));
         }
-        evidence::Signed::Unsigned => lines.push("signature: none".into()),
+        evidence::Signed::Unsigned => {
+            let warning = "WARNING: UNSIGNED bundle: its hashes prove it is consistent, not who wrote it (sign with --signing-key)";
+            eprintln!("{warning}");
+            lines.push(warning.into())
+        }
         evidence::Signed::Invalid(why) => {
             lines.push(format!("MISMATCH: signature: {why}"));
             return Ok((false, lines));
@@ -1270,6 +1280,10 @@ fn verify_folder(
             ));
             return Ok((false, lines));
         }
+    }
+    if let Some(diff) = evidence::check_manifest_fields(bundle, &manifest, &eval)? {
+        lines.push(format!("MISMATCH: {diff}"));
+        return Ok((false, lines));
     }
     lines.push("re-evaluation: identical verdicts, scorecard and reports".into());
     lines.push("verified".into());

@@ -31,23 +31,27 @@ pub struct Comparison {
 
 /// Read a previous JSON report: a `.json` report, a bundle folder, or a bundle `.tar.gz`.
 pub fn load_previous(path: &Path) -> Result<serde_json::Value, InputError> {
-    let (file, _tmp) = if path.is_dir() {
-        (path.join("verdicts.json"), None)
+    // An archive is unpacked into a temporary folder removed on every path; errors name the
+    // archive (`ARCHIVE!verdicts.json`), not the temporary folder.
+    let (file, label, _tmp) = if path.is_dir() {
+        (path.join("verdicts.json"), path.join("verdicts.json"), None)
     } else if path.to_string_lossy().ends_with(".tar.gz") {
-        let dir = std::env::temp_dir().join(format!("drready-compare-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|e| InputError::io(&dir, &e))?;
-        let bundle = crate::evidence::unpack(path, &dir)?;
-        (bundle.join("verdicts.json"), Some(dir))
+        let tmp = crate::files::TempDir::new("drready-compare")
+            .map_err(|e| InputError::plain(path, format!("no temporary folder: {e}")))?;
+        let bundle = crate::evidence::unpack(path, tmp.path())?;
+        let label = std::path::PathBuf::from(format!("{}!verdicts.json", path.display()));
+        (bundle.join("verdicts.json"), label, Some(tmp))
     } else {
-        (path.to_path_buf(), None)
+        (path.to_path_buf(), path.to_path_buf(), None)
     };
-    let text = std::fs::read_to_string(&file).map_err(|e| InputError::io(&file, &e));
-    if let Some(dir) = &_tmp {
-        let _ = std::fs::remove_dir_all(dir);
-    }
+    let text = crate::files::read_bounded(&file, crate::files::MAX_REPORT_BYTES)
+        .map_err(|e| InputError::io(&label, &e))
+        .and_then(|b| {
+            String::from_utf8(b).map_err(|_| InputError::plain(&label, "not valid UTF-8"))
+        })?;
+    let file = label;
     let value: serde_json::Value =
-        serde_json::from_str(&text?).map_err(|e| crate::load::json_error(&file, &e))?;
+        serde_json::from_str(&text).map_err(|e| crate::load::json_error(&file, &e))?;
     if value.get("tool").and_then(|t| t.as_str()) != Some("drready")
         || value.get("verdicts").is_none()
     {
