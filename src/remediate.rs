@@ -1038,7 +1038,7 @@ async fn restore_backup(
     };
     metadata.insert("DBInstanceIdentifier".into(), target.to_string());
     metadata.insert("MultiAZ".into(), "false".into());
-    let started = Utc::now();
+    let mut started = Utc::now();
     let clock = std::time::Instant::now();
     let job = match ctx
         .call(
@@ -1062,7 +1062,16 @@ async fn restore_backup(
             .await
         {
             Ok(o) => match o.status().map(|s| s.as_str()) {
-                Some("COMPLETED") => break,
+                Some("COMPLETED") => {
+                    // The job's own start, as AWS Backup recorded it, begins the measured RTO.
+                    if let Some(created) = o
+                        .creation_date()
+                        .and_then(|d| DateTime::<Utc>::from_timestamp(d.secs(), 0))
+                    {
+                        started = created.min(Utc::now());
+                    }
+                    break;
+                }
                 Some(s @ ("ABORTED" | "FAILED")) => {
                     let mut out = Outcome::new(
                         "failed",

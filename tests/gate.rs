@@ -723,3 +723,82 @@ fn the_gate_and_live_collection_share_their_rules() {
         "{f:?}"
     );
 }
+
+// `plan-dr-resource-deleted` decided from real Terraform types and attributes, one plan each.
+#[test]
+fn deleting_dr_resources_is_decided_by_their_terraform_type() {
+    let dir = TempDir::new().unwrap();
+    let j = |v: Value| v;
+    let cases: Vec<(&str, Value, bool)> = vec![
+        (
+            "aws_backup_vault",
+            j(serde_json::json!({"name": "v"})),
+            true,
+        ),
+        (
+            "aws_backup_vault_lock_configuration",
+            j(serde_json::json!({"backup_vault_name": "v"})),
+            true,
+        ),
+        ("aws_backup_plan", j(serde_json::json!({"name": "p"})), true),
+        (
+            "aws_backup_selection",
+            j(serde_json::json!({"name": "s"})),
+            true,
+        ),
+        (
+            "aws_rds_cluster",
+            j(serde_json::json!({"cluster_identifier": "c"})),
+            true,
+        ),
+        (
+            "aws_db_instance_automated_backups_replication",
+            j(serde_json::json!({})),
+            true,
+        ),
+        (
+            "aws_db_instance",
+            j(serde_json::json!({"identifier": "r", "replicate_source_db": "primary"})),
+            true,
+        ),
+        (
+            "aws_s3_bucket",
+            j(serde_json::json!({"bucket": "orders-backups"})),
+            true,
+        ),
+        (
+            "aws_s3_bucket_versioning",
+            j(serde_json::json!({"bucket": "orders-backups"})),
+            true,
+        ),
+        (
+            "aws_s3_bucket_object_lock_configuration",
+            j(serde_json::json!({"bucket": "orders-backups"})),
+            true,
+        ),
+        (
+            "aws_s3_bucket_replication_configuration",
+            j(serde_json::json!({"bucket": "orders-backups"})),
+            true,
+        ),
+        (
+            "aws_s3_bucket",
+            j(serde_json::json!({"bucket": "web-assets"})),
+            false,
+        ),
+        (
+            "aws_cloudwatch_metric_alarm",
+            j(serde_json::json!({"alarm_name": "a"})),
+            false,
+        ),
+    ];
+    for (ty, before, critical) in cases {
+        let address = format!("{ty}.x");
+        let plan = plan_of(&[(&address, ty, &["delete"], before, Value::Null)]);
+        let f = gate_plan(&dir, &plan, "", if critical { 1 } else { 0 });
+        let failed = f.iter().any(|(c, r, s)| {
+            c == "plan-dr-resource-deleted" && r.starts_with(&address) && s == "fail"
+        });
+        assert_eq!(failed, critical, "{ty}: {f:?}");
+    }
+}

@@ -12,7 +12,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{drready_with_keys, Moto};
+use common::{drready, drready_with_keys, Moto};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -432,4 +432,33 @@ fn accounts_are_collected_through_assumed_roles() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("is not a role ARN"));
+}
+
+// The longest durations the config accepts (100 years) are used in date arithmetic while
+// collecting (windows, lookbacks): they must not overflow or panic.
+#[test]
+fn the_longest_accepted_windows_do_not_panic() {
+    let Some(moto) = Moto::start(&[]) else { return };
+    moto.seed(&["planted"]);
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("drready.toml");
+    std::fs::write(
+        &config,
+        "[scope]\nregions = [\"us-east-1\"]\ndr_region = \"us-west-2\"\n[s3]\nlookback = \"36600d\"\nkey_date_format = \"%Y/%m/%d/\"\n[params]\nreplica_lag_window = \"36600d\"\nbackup_job_window = \"36600d\"\n[[components]]\nname = \"orders\"\nrpo = \"36600d\"\nrto = \"36600d\"\n[components.match]\ntags = { app = \"orders\" }\n",
+    )
+    .unwrap();
+    drready_with_keys("testing", "testing")
+        .args(["audit", "--format", "json", "--config"])
+        .arg(&config)
+        .args(["--endpoint-url", &moto.url])
+        .assert()
+        .code(0);
+    // One day more is refused where it is written.
+    std::fs::write(&config, "[params]\nreplica_lag_window = \"36601d\"\n").unwrap();
+    drready()
+        .args(["audit", "--example", "--config"])
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("out of range"));
 }

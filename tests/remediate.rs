@@ -387,3 +387,49 @@ fn collecting_without_a_region_is_an_error() {
         .code(2)
         .stderr(predicate::str::contains("no region to collect"));
 }
+
+// An action that fails (here AccessDenied on CreateDBSnapshot for a read-only user) makes
+// `remediate --apply` exit 1, with the failure in the log.
+#[test]
+fn a_failed_action_exits_1() {
+    // IAM is enforced after the seeding requests: seeding makes exactly this many with moto 5.2.
+    const SEEDING: u64 = 7;
+    let Some(moto) = Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", &SEEDING.to_string())]) else {
+        return;
+    };
+    let keys: Value = serde_json::from_str(moto.seed(&["stale-readonly"]).trim()).unwrap();
+    assert_eq!(
+        keys["requests"], SEEDING,
+        "seeding made another number of requests"
+    );
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("drready.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let out = drready_with_keys(
+        keys["key"].as_str().unwrap(),
+        keys["secret"].as_str().unwrap(),
+    )
+    .args([
+        "remediate",
+        "--apply",
+        "--yes",
+        "--format",
+        "json",
+        "--config",
+    ])
+    .arg(&config)
+    .args(["--endpoint-url", &moto.url])
+    .assert()
+    .code(1)
+    .get_output()
+    .stdout
+    .clone();
+    let log: Value = serde_json::from_slice(&out).unwrap();
+    let backup = step(&log, "backup-now");
+    assert_eq!(backup["call"]["api"], "rds:CreateDBSnapshot");
+    let outcome = backup["outcome"].to_string();
+    assert!(
+        outcome.contains("failed") && outcome.contains("AccessDenied"),
+        "{outcome}"
+    );
+}

@@ -221,10 +221,23 @@ fn restore_test(ours: bool) -> (Plan, Vec<drready::snapshot::DrTest>, usize, usi
                 .restore_job_id("restore-1")
                 .build()
         });
+    // As AWS Backup answers: the job ran 41 minutes, from its creation to its completion.
     let describe_job = mock!(aws_sdk_backup::Client::describe_restore_job).then_output(|| {
+        let now = Utc::now().timestamp();
         DescribeRestoreJobOutput::builder()
+            .account_id("111111111111")
             .restore_job_id("restore-1")
+            .recovery_point_arn("arn:aws:backup:us-east-1:111111111111:recovery-point:rp-1")
+            .creation_date(AwsTime::from_secs(now - 41 * 60))
+            .completion_date(AwsTime::from_secs(now))
             .status(RestoreJobStatus::Completed)
+            .status_message("")
+            .percent_done("100.00%")
+            .backup_size_in_bytes(21_474_836_480)
+            .iam_role_arn(ROLE)
+            .expected_completion_time_minutes(40)
+            .created_resource_arn("arn:aws:rds:us-east-1:111111111111:db:scratch")
+            .resource_type("RDS")
             .build()
     });
     let backup = mock_client!(
@@ -283,7 +296,12 @@ fn a_restore_test_restores_the_newest_point_measures_and_cleans_up() {
     let t = &tests[0];
     assert_eq!(t.kind, drready::snapshot::DrTestKind::Restore);
     assert_eq!(t.component.as_deref(), Some("orders"));
-    assert!(t.measured_rto_seconds.is_some());
+    // Measured from the job's creation to the instance being available: 41 minutes and a little.
+    let rto = t.measured_rto_seconds.unwrap();
+    assert!(
+        (41 * 60..41 * 60 + 30).contains(&rto),
+        "measured RTO {rto} s"
+    );
     assert!(t.notes.as_deref().unwrap().contains("StartRestoreJob"));
 }
 

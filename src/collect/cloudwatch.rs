@@ -185,8 +185,10 @@ pub async fn replica_lag(
     let client = ctx.cloudwatch();
     let end = ctx.now;
     let start = crate::duration::before(end, window.as_secs().max(60));
-    // One datapoint per minute at most; the maximum over them is the window's maximum.
-    let period = 60;
+    // One datapoint per minute at most, and at most 1,440 per series (GetMetricData returns at
+    // most 100,800 datapoints a call): the maximum over them is the window's maximum.
+    let period =
+        i32::try_from((window.as_secs() / 1_440).max(60).div_ceil(60) * 60).unwrap_or(i32::MAX);
     let mut found = HashMap::new();
     let mut gaps = Vec::new();
     for chunk in queries.chunks(QUERIES_PER_CALL) {

@@ -6,6 +6,7 @@
     seed.py ENDPOINT restricted  a user allowed only a few read calls; prints its keys as JSON
     seed.py ENDPOINT other-account   a database in a second account, reached through AssumeRole
     seed.py ENDPOINT stale       a database without any snapshot (tests/remediate.rs)
+    seed.py ENDPOINT stale-readonly  the same, and a user who may only read; prints its keys
 
 Every resource is created with the same calls a real account would see; nothing is written into
 moto's internals.
@@ -321,6 +322,36 @@ def stale(endpoint):
         rds.delete_db_snapshot(DBSnapshotIdentifier=s["DBSnapshotIdentifier"])
 
 
+def stale_readonly(endpoint):
+    """stale-db (as `stale`), and a user who may read everything drready reads but change nothing;
+    prints its keys and how many requests seeding made (moto enforces IAM after them)."""
+    sent = []
+    boto3.DEFAULT_SESSION = None
+    session = boto3.session.Session()
+    session.events.register("before-send", lambda **kw: sent.append(1))
+    rds = session.client("rds", region_name=EAST, endpoint_url=endpoint,
+                         aws_access_key_id="testing", aws_secret_access_key="testing")
+    db(rds, "stale-db", BackupRetentionPeriod=7, MultiAZ=True, StorageEncrypted=True,
+       DeletionProtection=False, Tags=[{"Key": "app", "Value": "orders"}])
+    for s in rds.describe_db_snapshots(DBInstanceIdentifier="stale-db")["DBSnapshots"]:
+        rds.delete_db_snapshot(DBSnapshotIdentifier=s["DBSnapshotIdentifier"])
+    iam = session.client("iam", region_name=EAST, endpoint_url=endpoint,
+                         aws_access_key_id="testing", aws_secret_access_key="testing")
+    iam.create_user(UserName="auditor-readonly")
+    reads = ["rds:Describe*", "rds:List*", "s3:Get*", "s3:List*", "backup:List*", "backup:Get*",
+             "backup:Describe*", "cloudwatch:Describe*", "cloudwatch:Get*", "iam:Get*",
+             "iam:List*", "sts:GetCallerIdentity"]
+    iam.put_user_policy(
+        UserName="auditor-readonly",
+        PolicyName="read-only",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": reads, "Resource": "*"}]}),
+    )
+    key = iam.create_access_key(UserName="auditor-readonly")["AccessKey"]
+    print(json.dumps({"key": key["AccessKeyId"], "secret": key["SecretAccessKey"],
+                      "requests": len(sent)}))
+
+
 def other_account(endpoint):
     """One database in account 111111111111, created through a role assumed there."""
     creds = client(endpoint, "sts").assume_role(
@@ -397,6 +428,8 @@ if __name__ == "__main__":
         planted(endpoint)
     elif mode == "stale":
         stale(endpoint)
+    elif mode == "stale-readonly":
+        stale_readonly(endpoint)
     elif mode == "other-account":
         other_account(endpoint)
     elif mode == "restricted":
