@@ -461,6 +461,13 @@ pub fn check_files(bundle: &Path, manifest: &Manifest) -> Result<Option<String>,
             )));
         }
         let p = bundle.join(&entry.path);
+        // Only a regular file is read: a FIFO would block, a link would lead outside the bundle.
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if !m.is_file() => {
+                return Ok(Some(format!("`{}` is not a regular file", entry.path)))
+            }
+            _ => {}
+        }
         match sha256_file(&p) {
             Err(_) => return Ok(Some(format!("`{}` is missing", entry.path))),
             Ok((size, _)) if size != entry.size => {
@@ -487,9 +494,14 @@ pub fn check_files(bundle: &Path, manifest: &Manifest) -> Result<Option<String>,
             .flatten()
         {
             let p = e.path();
-            if p.is_dir() {
+            let kind = e.file_type().map_err(|err| InputError::io(&p, &err))?;
+            if kind.is_dir() {
                 stack.push(p);
                 continue;
+            }
+            if !kind.is_file() {
+                let rel = p.strip_prefix(bundle).unwrap_or(&p).display().to_string();
+                return Ok(Some(format!("`{rel}` is a link or a special file")));
             }
             let rel = p
                 .strip_prefix(bundle)

@@ -326,6 +326,37 @@ fn the_manifest_must_describe_what_the_bundle_holds() {
             .code(1)
             .stdout(predicate::str::contains("MISMATCH").and(predicate::str::contains(said)));
     }
+    // A FIFO or a link inside a bundle fails verification at once, without blocking.
+    let copy = dir.path().join("copy-fifo");
+    copy_dir(&b, &copy);
+    let report = copy.join("report.md");
+    std::fs::remove_file(&report).unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&report)
+        .status()
+        .unwrap()
+        .success());
+    drready()
+        .args(["evidence", "verify"])
+        .arg(&copy)
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "`report.md` is not a regular file",
+        ));
+    let copy = dir.path().join("copy-link");
+    copy_dir(&b, &copy);
+    std::os::unix::fs::symlink("/", copy.join("root")).unwrap();
+    drready()
+        .args(["evidence", "verify"])
+        .arg(&copy)
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "`root` is a link or a special file",
+        ));
     // A new bundle never goes inside an existing one.
     drready()
         .env_remove("DRREADY_NO_EVIDENCE")
