@@ -83,7 +83,10 @@ fn run_all(
                 ),
             );
             // Every verdict a fixture gives is one it documents.
-            let listed = fx.expect.get(control).is_some_and(|m| m.contains_key(resource));
+            let listed = fx
+                .expect
+                .get(control)
+                .is_some_and(|m| m.contains_key(resource));
             if !listed && v.status.as_str() != "not_applicable" {
                 wrong.push(format!(
                     "{name}: {control} on {resource} gives {} {}, which the fixture does not list",

@@ -100,12 +100,13 @@ fn table(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
                 ),
                 None => f.reason.clone(),
             };
+            // Addresses and reasons come from the plan: control characters are shown, not sent.
             t.add_row(vec![
                 f.status.as_str().to_string(),
                 f.severity.as_str().to_string(),
                 f.control.clone(),
-                f.resource.clone(),
-                why,
+                crate::text::escape(&f.resource).into_owned(),
+                crate::text::escape(&why).into_owned(),
             ]);
         }
         writeln!(out, "{t}")?;
