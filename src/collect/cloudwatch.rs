@@ -274,6 +274,18 @@ pub async fn replica_lag(
             maxima.clear();
             partial.clear();
         }
+        // A replica whose series cannot be read as a lag: unknown, with why.
+        let unknown = |q: &LagQuery, why: String| {
+            let f = super::aws::Failure::new(None, why);
+            ctx.gap(
+                "cloudwatch",
+                "GetMetricData",
+                &f,
+                Some(&q.replica),
+                Some(q.resource_type),
+                &["replica_lag_max"],
+            )
+        };
         for (i, max) in maxima {
             if partial.contains(&i) {
                 continue;
@@ -285,41 +297,23 @@ pub async fn replica_lag(
                 found.insert(q.replica.clone(), seconds);
             } else {
                 // RDS reports -1 while replication is not running: the lag is unknown, not zero.
-                let f = super::aws::Failure::new(
-                    None,
+                gaps.push(unknown(
+                    q,
                     format!(
                         "{} of `{}` reached {seconds} s, which is not a lag (replication may not be running)",
                         q.metric, q.value
                     ),
-                );
-                gaps.push(ctx.gap(
-                    "cloudwatch",
-                    "GetMetricData",
-                    &f,
-                    Some(&q.replica),
-                    Some(q.resource_type),
-                    &["replica_lag_max"],
                 ));
             }
         }
-        for i in partial {
-            if let Some(q) = chunk.get(i) {
-                let f = super::aws::Failure::new(
-                    None,
-                    format!(
-                        "CloudWatch returned an incomplete series for {} of `{}`",
-                        q.metric, q.value
-                    ),
-                );
-                gaps.push(ctx.gap(
-                    "cloudwatch",
-                    "GetMetricData",
-                    &f,
-                    Some(&q.replica),
-                    Some(q.resource_type),
-                    &["replica_lag_max"],
-                ));
-            }
+        for q in partial.into_iter().filter_map(|i| chunk.get(i)) {
+            gaps.push(unknown(
+                q,
+                format!(
+                    "CloudWatch returned an incomplete series for {} of `{}`",
+                    q.metric, q.value
+                ),
+            ));
         }
     }
     (found, gaps)
