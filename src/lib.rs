@@ -21,6 +21,7 @@ pub mod report;
 pub mod rules;
 pub mod score;
 pub mod snapshot;
+pub mod stack;
 pub mod synth;
 pub mod text;
 pub mod upload;

@@ -5,22 +5,7 @@ use drready::cli::{self, Cli};
 use drready::error::Error;
 use drready::gate;
 
-/// The stack drready runs on: Cedar's parser and evaluator recurse on a policy's nesting, and a
-/// policy from `--policies` or an evidence bundle must give an error, never a stack overflow.
-const STACK_BYTES: usize = 256 << 20;
-
 fn main() {
-    let code = std::thread::Builder::new()
-        .name("drready".into())
-        .stack_size(STACK_BYTES)
-        .spawn(run)
-        .ok()
-        .and_then(|h| h.join().ok())
-        .unwrap_or(gate::EXIT_ERROR);
-    std::process::exit(code);
-}
-
-fn run() -> i32 {
     let cli = Cli::parse_from(std::env::args_os());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -35,5 +20,5 @@ fn run() -> i32 {
             gate::EXIT_ERROR
         }
     };
-    code
+    std::process::exit(code);
 }

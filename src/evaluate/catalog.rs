@@ -225,6 +225,15 @@ impl Catalog {
     }
 
     fn from_files(files: BTreeMap<String, (PathBuf, String)>) -> Result<Catalog, InputError> {
+        crate::stack::with_big_stack(|| Self::from_files_here(files)).unwrap_or_else(|| {
+            Err(InputError::plain(
+                Path::new("policies"),
+                "loading the policies failed (the loader stopped unexpectedly)",
+            ))
+        })
+    }
+
+    fn from_files_here(files: BTreeMap<String, (PathBuf, String)>) -> Result<Catalog, InputError> {
         let (schema_path, schema_text) = files
             .get(SCHEMA_FILE)
             .ok_or_else(|| InputError::plain(Path::new(SCHEMA_FILE), "no schema"))?;

@@ -1054,7 +1054,8 @@ fn evaluate(
                 let rx = Arc::clone(&rx);
                 let work = &work;
                 // A large stack: Cedar's evaluator recurses on the policies' nesting.
-                let worker = std::thread::Builder::new().stack_size(64 << 20);
+                let worker =
+                    std::thread::Builder::new().stack_size(crate::stack::CEDAR_STACK_BYTES);
                 let handle =
                     worker.spawn_scoped(scope, move || -> Result<Vec<BatchResult>, Error> {
                         let mut done = Vec::new();
@@ -1354,7 +1355,11 @@ fn evaluate(
         .enumerate()
         .map(|(i, (inf, f))| (base + i as u32, inf, f))
         .collect();
-    judge.judge(&full_facts, &full_entities, &late_refs, &mut verdicts)?;
+    // On a large stack, like the workers: Cedar's evaluator recurses on the policies.
+    crate::stack::with_big_stack(|| {
+        judge.judge(&full_facts, &full_entities, &late_refs, &mut verdicts)
+    })
+    .unwrap_or_else(|| Err(Error::Other("an evaluation thread panicked".into())))?;
     resources.extend(late.into_iter().map(|(i, _)| i));
     for (info, cause) in placeholders {
         let index = resources.len() as u32;
