@@ -1419,6 +1419,11 @@ fn docs_inspect(args: DocsInspectArgs, out: &mut dyn Write) -> Result<i32, Error
             writeln!(out, "{text}").map_err(w)?;
         }
         ListFormat::Table => {
+            // Written to a buffer, then line by line with control characters escaped: document
+            // text never reaches the terminal as it is.
+            let real_out: &mut dyn Write = out;
+            let mut buf: Vec<u8> = Vec::new();
+            let out = &mut buf;
             for d in &documents {
                 writeln!(
                     out,
@@ -1488,6 +1493,9 @@ fn docs_inspect(args: DocsInspectArgs, out: &mut dyn Write) -> Result<i32, Error
                     v["document"].as_str().unwrap_or("")
                 )
                 .map_err(w)?;
+            }
+            for line in String::from_utf8_lossy(&buf).lines() {
+                writeln!(real_out, "{}", crate::text::escape(line)).map_err(w)?;
             }
         }
     }
