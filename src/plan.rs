@@ -256,11 +256,6 @@ fn plan_error(path: &Path, message: impl Into<String>) -> InputError {
     InputError::plain(path, message)
 }
 
-/// Whether an S3 bucket holds backups: the model's rule, the same one live collection applies.
-fn is_backup_bucket(name: &str, tags: &BTreeMap<String, String>, config: &Config) -> bool {
-    config.s3.is_backup_bucket(name, tags)
-}
-
 fn tags_of(c: &Change<'_>) -> BTreeMap<String, String> {
     c.get("tags")
         .and_then(J::as_object)
@@ -634,7 +629,7 @@ pub fn read(
                                 .collect()
                         })
                         .unwrap_or_default();
-                    is_backup_bucket(name, &tags, config)
+                    config.s3.is_backup_bucket(name, &tags)
                 }
                 "aws_s3_bucket_replication_configuration"
                 | "aws_s3_bucket_object_lock_configuration"
@@ -747,7 +742,10 @@ pub fn read(
             "aws_s3_bucket" => {
                 let name = c.str("bucket").map(str::to_string);
                 let tags = tags_of(c);
-                if !is_backup_bucket(name.as_deref().unwrap_or(""), &tags, config) {
+                if !config
+                    .s3
+                    .is_backup_bucket(name.as_deref().unwrap_or(""), &tags)
+                {
                     continue;
                 }
                 let mut parts: Vec<&Change<'_>> = Vec::new();

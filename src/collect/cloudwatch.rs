@@ -254,6 +254,18 @@ pub async fn replica_lag(
             },
         )
         .await;
+        // A replica whose lag is unknown: the call failed, or its series is not a lag.
+        let lag_gap = |q: &LagQuery, f: &super::aws::Failure| {
+            ctx.gap(
+                "cloudwatch",
+                "GetMetricData",
+                f,
+                Some(&q.replica),
+                Some(q.resource_type),
+                &["replica_lag_max"],
+            )
+        };
+        let unknown = |q: &LagQuery, why: String| lag_gap(q, &super::aws::Failure::new(None, why));
         if let Err(f) = listed {
             for q in chunk {
                 gaps.push(Gap {
@@ -261,31 +273,12 @@ pub async fn replica_lag(
                         "reading {} of replica `{}`: {}",
                         q.metric, q.value, f.message
                     ),
-                    ..ctx.gap(
-                        "cloudwatch",
-                        "GetMetricData",
-                        &f,
-                        Some(&q.replica),
-                        Some(q.resource_type),
-                        &["replica_lag_max"],
-                    )
+                    ..lag_gap(q, &f)
                 });
             }
             maxima.clear();
             partial.clear();
         }
-        // A replica whose series cannot be read as a lag: unknown, with why.
-        let unknown = |q: &LagQuery, why: String| {
-            let f = super::aws::Failure::new(None, why);
-            ctx.gap(
-                "cloudwatch",
-                "GetMetricData",
-                &f,
-                Some(&q.replica),
-                Some(q.resource_type),
-                &["replica_lag_max"],
-            )
-        };
         for (i, max) in maxima {
             if partial.contains(&i) {
                 continue;

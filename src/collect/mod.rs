@@ -31,11 +31,6 @@ pub trait Files: Sync {
 /// The real file system.
 pub struct Disk;
 
-/// The largest document or test-history file read.
-pub const MAX_FILE_BYTES: u64 = crate::files::MAX_SMALL_BYTES;
-
-pub use crate::files::read_bounded;
-
 impl Files for Disk {
     fn list(&self, path: &Path) -> Option<Vec<PathBuf>> {
         let meta = std::fs::metadata(path).ok()?;
@@ -71,7 +66,7 @@ impl Files for Disk {
     }
 
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        read_bounded(path, MAX_FILE_BYTES)
+        crate::files::read_bounded(path, crate::files::MAX_SMALL_BYTES)
     }
 
     fn exists(&self, path: &Path) -> bool {

@@ -980,6 +980,13 @@ fn evaluate(
     } else {
         setup.threads
     };
+    // `[s3]` bucket patterns, compiled once, to tell which matched nothing.
+    let s3_globs: Vec<wildmatch::WildMatch> = config
+        .s3
+        .buckets
+        .iter()
+        .map(|g| wildmatch::WildMatch::new(g))
+        .collect();
     let work = |offset: u32, batch: Vec<Resource>| -> Result<BatchResult, Error> {
         let mut result = BatchResult {
             offset,
@@ -1018,8 +1025,8 @@ fn evaluate(
             }
             if let Resource::S3Bucket(b) = r {
                 let name = b.name.as_deref().unwrap_or(&b.id);
-                for (i, g) in config.s3.buckets.iter().enumerate() {
-                    if wildmatch::WildMatch::new(g).matches(name) {
+                for (i, g) in s3_globs.iter().enumerate() {
+                    if g.matches(name) {
                         result.s3_patterns.insert(i);
                     }
                 }
