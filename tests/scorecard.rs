@@ -37,6 +37,10 @@ fn the_scorecard_is_one_self_contained_page() {
         "Controls by family",
         "<svg",
         "@page { size: A4",
+        // What was not judged is said on the page too.
+        "What this audit could not judge",
+        "3 collection gap(s)",
+        "Not assessed: Amazon Route 53",
     ] {
         assert!(html.contains(present), "{present}");
     }
@@ -212,6 +216,14 @@ fn oscal_assessment_results_for_grc_tools() {
     }
     assert!(ar["import-ap"]["href"].is_string());
     let result = &ar["results"][0];
+    // Gaps, what was not assessed and warnings are in the result's remarks.
+    let remarks = result["remarks"].as_str().unwrap();
+    assert!(remarks.contains("3 collection gap(s)"), "{remarks}");
+    assert!(
+        remarks.contains("Gap: rds:DescribeDBClusterSnapshots (AccessDenied)"),
+        "{remarks}"
+    );
+    assert!(remarks.contains("Not assessed: Amazon EKS"), "{remarks}");
     for key in ["uuid", "title", "description", "start"] {
         assert!(result[key].is_string(), "{key}");
     }

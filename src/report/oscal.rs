@@ -118,6 +118,20 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     if !observations.is_empty() {
         result["observations"] = Value::Array(observations);
     }
+    // What was not judged, said in the result itself: gaps, what was not assessed, warnings.
+    let mut remarks = vec![format!("{} collection gap(s).", eval.gaps.len())];
+    remarks.extend(
+        eval.gaps
+            .iter()
+            .map(|g| format!("Gap: {}", super::gap_line(g))),
+    );
+    remarks.extend(
+        eval.not_assessed
+            .iter()
+            .map(|n| format!("Not assessed: {n}")),
+    );
+    remarks.extend(eval.warnings.iter().map(|w| format!("Warning: {w}")));
+    result["remarks"] = Value::String(remarks.join("\n\n"));
     let doc = json!({
         "assessment-results": {
             "uuid": uuid(&format!("{seed}|assessment-results")),
