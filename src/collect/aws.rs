@@ -94,7 +94,8 @@ pub struct Ctx {
     limit: Arc<Semaphore>,
     /// An endpoint override is set: S3 needs path-style addressing then.
     pub path_style: bool,
-    /// When collection started: the snapshot's `collected_at`, and the end of every time window.
+    /// When collection started: the end of every time window. (The snapshot's `collected_at` is
+    /// when collection ended.)
     pub now: DateTime<Utc>,
     /// Clients given from outside (tests answer with aws-smithy-mocks) instead of built here.
     backup_client: Option<aws_sdk_backup::Client>,
@@ -648,7 +649,10 @@ async fn collect_async(config: &Config, opts: &Options) -> Result<Collection, Er
     gaps.dedup_by(|a, b| key(a) == key(b));
     let snapshot = Snapshot {
         schema_version: SCHEMA_VERSION,
-        collected_at: session.now,
+        // When the last answer arrived, not when the first call left: every fact was true by then, so
+        // a restorable time read mid-collection is never "in the future" of the evaluation, and ages
+        // count from the later instant (the stricter reading).
+        collected_at: Utc::now().max(session.now),
         tool_version: crate::VERSION.to_string(),
         scope: Scope {
             accounts: session.accounts.iter().map(|a| a.id.clone()).collect(),
