@@ -11,9 +11,9 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use drready::config::Config;
 use drready::evaluate::catalog::Catalog;
 use drready::evaluate::{evaluate_path, Setup};
+use drready::model::config::Config;
 use drready::report::{self, Format, Report, Settings};
 
 fn main() {
@@ -30,7 +30,7 @@ fn main() {
         let t = Instant::now();
         {
             let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
-            drready::synth::write(&mut w, n, 1).expect("write");
+            drready::sources::synth::write(&mut w, n, 1).expect("write");
             w.flush().expect("flush");
         }
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
@@ -55,14 +55,14 @@ fn gate(dir: &Path, catalog: &Catalog) {
     let path = dir.join("plan.json");
     {
         let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
-        drready::synth::write_plan(&mut w, n, 1).expect("write");
+        drready::sources::synth::write_plan(&mut w, n, 1).expect("write");
         w.flush().expect("flush");
     }
     let config = Config::default();
     let t = Instant::now();
     let text = std::fs::read_to_string(&path).expect("read");
     let as_of = chrono::Utc::now();
-    let planned = drready::plan::read(&text, &path, &config, as_of).expect("plan");
+    let planned = drready::sources::plan::read(&text, &path, &config, as_of).expect("plan");
     let resources = planned.snapshot.resources.len();
     let setup = Setup {
         as_of: Some(as_of),
@@ -71,7 +71,7 @@ fn gate(dir: &Path, catalog: &Catalog) {
     };
     let eval =
         drready::evaluate::evaluate_snapshot(planned.snapshot, &path, &setup).expect("evaluate");
-    let outcome = drready::gate::judge_plan(
+    let outcome = drready::decide::gate::judge_plan(
         catalog,
         &eval,
         &[],
@@ -101,8 +101,8 @@ fn gate(dir: &Path, catalog: &Catalog) {
 fn run(path: &Path, n: usize, catalog: &Catalog, config: &Config) {
     let t = Instant::now();
     let mut count = 0usize;
-    drready::load::read_header_before_resources(path).expect("header");
-    drready::load::stream_resources(path, 512, &mut |b| {
+    drready::sources::load::read_header_before_resources(path).expect("header");
+    drready::sources::load::stream_resources(path, 512, &mut |b| {
         count += b.len();
         Ok(())
     })
@@ -116,7 +116,7 @@ fn run(path: &Path, n: usize, catalog: &Catalog, config: &Config) {
     let evaluate = t.elapsed();
 
     let t = Instant::now();
-    let scorecard = drready::score::score(catalog, &eval);
+    let scorecard = drready::decide::score::score(catalog, &eval);
     let score = t.elapsed();
 
     let settings = Settings {

@@ -2,8 +2,8 @@
 
 use clap::Parser;
 use drready::cli::{self, Cli};
-use drready::error::Error;
-use drready::gate;
+use drready::decide::gate;
+use drready::util::error::Error;
 
 fn main() {
     let cli = Cli::parse_from(std::env::args_os());
@@ -16,7 +16,7 @@ fn main() {
             gate::EXIT_OK
         }
         Err(e) => {
-            eprintln!("error: {}", drready::text::escape(&e.to_string()));
+            eprintln!("error: {}", drready::util::text::escape(&e.to_string()));
             gate::EXIT_ERROR
         }
     };

@@ -35,10 +35,10 @@ use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
 use aws_smithy_types::DateTime as AwsTime;
 use chrono::{Duration, Utc};
-use drready::collect::aws::Ctx;
-use drready::collect::backup;
-use drready::config::Params;
-use drready::snapshot::{RdsDatabase, Resource};
+use drready::aws::backup;
+use drready::aws::session::Ctx;
+use drready::model::config::Params;
+use drready::model::snapshot::{RdsDatabase, Resource};
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
@@ -296,7 +296,7 @@ fn orders_db() -> Resource {
 type Collected = (
     Option<Vec<String>>,
     Vec<Resource>,
-    Vec<drready::snapshot::Gap>,
+    Vec<drready::model::snapshot::Gap>,
 );
 
 fn collect(points_fail: bool) -> Collected {

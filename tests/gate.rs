@@ -701,18 +701,21 @@ fn the_gate_and_live_collection_share_their_rules() {
             .to_string()
     };
     for (policy, name) in policies {
-        let live = drready::rules::denies_recovery_point_deletion(policy);
+        let live = drready::model::rules::denies_recovery_point_deletion(policy);
         let gate = status(
             "backup-vault-deletion-denied",
             &format!("aws_backup_vault.{name}"),
         );
         assert_eq!(gate == "pass", live, "{name}: gate {gate}, live {live}");
     }
-    assert!(drready::rules::denies_recovery_point_deletion(
+    assert!(drready::model::rules::denies_recovery_point_deletion(
         policies[0].0
     ));
     // Continuous backup is five minutes old on both paths: within a 30-minute frequency.
-    assert_eq!(drready::rules::backup_rule_interval(true, None), Some(300));
+    assert_eq!(
+        drready::model::rules::backup_rule_interval(true, None),
+        Some(300)
+    );
     assert_eq!(
         status("backup-plan-frequency-retention", "aws_backup_plan.pitr"),
         "pass"

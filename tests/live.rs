@@ -269,7 +269,7 @@ fn a_saved_snapshot_is_judged_later_and_ages_count_from_as_of() {
         .collect();
     assert!(called.len() >= 20, "{stderr}");
     for op in &called {
-        let action = drready::collect::permissions::action_for(op)
+        let action = drready::aws::permissions::action_for(op)
             .unwrap_or_else(|| panic!("{op} has no IAM action in collect::permissions"));
         assert!(allowed.contains(&action), "{action} is not in the policy");
     }

@@ -219,9 +219,9 @@ fn a_plan_changes_nothing_and_apply_fixes_what_it_can() {
         .filter_map(|l| l.strip_prefix("  "))
         .filter_map(|l| l.split_whitespace().next())
     {
-        let action = drready::remediate::OPERATIONS
+        let action = drready::decide::remediation::OPERATIONS
             .iter()
-            .chain(drready::collect::permissions::OPERATIONS)
+            .chain(drready::aws::permissions::OPERATIONS)
             .find(|(o, _)| *o == op)
             .map(|(_, a)| *a)
             .unwrap_or_else(|| panic!("{op} has no IAM action"));

@@ -28,8 +28,8 @@ use aws_sdk_rds::types::{DbInstance, Tag};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::DateTime as AwsTime;
 use chrono::Utc;
-use drready::collect::aws::Ctx;
-use drready::remediate::{self, ApplyOptions, Call, Method, Plan, Step};
+use drready::aws::session::Ctx;
+use drready::decide::remediation::{self, ApplyOptions, Call, Method, Plan, Step};
 
 const DB: &str = "arn:aws:rds:us-east-1:123456789012:db:orders";
 const ROLE: &str = "arn:aws:iam::123456789012:role/backup";
@@ -79,12 +79,12 @@ fn opts() -> ApplyOptions {
     }
 }
 
-fn apply(p: &mut Plan, ctx: &Ctx) -> Vec<drready::snapshot::DrTest> {
+fn apply(p: &mut Plan, ctx: &Ctx) -> Vec<drready::model::snapshot::DrTest> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
-        .block_on(remediate::apply(p, ctx, &opts()))
+        .block_on(remediation::apply(p, ctx, &opts()))
 }
 
 fn job(state: BackupJobState) -> BackupJob {
@@ -172,7 +172,7 @@ fn instance(id: &str, ours: bool) -> DbInstance {
 
 /// A restore test through AWS Backup: the newest completed recovery point restored into a scratch
 /// instance, timed, tagged, and (when `ours`) deleted afterwards.
-fn restore_test(ours: bool) -> (Plan, Vec<drready::snapshot::DrTest>, usize, usize) {
+fn restore_test(ours: bool) -> (Plan, Vec<drready::model::snapshot::DrTest>, usize, usize) {
     let target = "drready-restore-test-orders-20261202120000";
     let points = mock!(aws_sdk_backup::Client::list_recovery_points_by_resource)
         .match_requests(|r| r.resource_arn() == Some(DB))
@@ -294,7 +294,7 @@ fn a_restore_test_restores_the_newest_point_measures_and_cleans_up() {
     assert_eq!((started, deleted), (1, 1));
     assert_eq!(tests.len(), 1);
     let t = &tests[0];
-    assert_eq!(t.kind, drready::snapshot::DrTestKind::Restore);
+    assert_eq!(t.kind, drready::model::snapshot::DrTestKind::Restore);
     assert_eq!(t.component.as_deref(), Some("orders"));
     // Measured from the job's creation to the instance being available: 41 minutes and a little.
     let rto = t.measured_rto_seconds.unwrap();

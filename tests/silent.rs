@@ -13,10 +13,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::drready;
-use drready::config::Config;
 use drready::evaluate::catalog::Catalog;
 use drready::evaluate::{evaluate_snapshot, Evaluation, Setup};
-use drready::snapshot::{Document, DrTest, Gap};
+use drready::model::config::Config;
+use drready::model::snapshot::{Document, DrTest, Gap};
 use predicates::prelude::*;
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -73,7 +73,7 @@ fn evaluate(i: Inputs<'_>) -> Evaluation {
     let catalog = Catalog::load(None).unwrap();
     let config = Config::parse(i.config, Path::new("drready.toml")).unwrap();
     let text = serde_json::to_string(&i.snapshot).unwrap();
-    let snap = drready::load::parse_snapshot(&text, Path::new("s.json")).unwrap();
+    let snap = drready::sources::load::parse_snapshot(&text, Path::new("s.json")).unwrap();
     let setup = Setup {
         as_of: Some(drready::cli::parse_as_of(AS_OF).unwrap()),
         threads: 1,
@@ -621,7 +621,7 @@ fn every_attribute_named_in_a_gap_is_in_the_schema() {
                 && (after.starts_with(':') || after.starts_with("?:") || after.starts_with('?'))
         })
     };
-    let mut names: Vec<(String, String)> = drready::collect::dr_tests::HISTORY_FACTS
+    let mut names: Vec<(String, String)> = drready::sources::dr_tests::HISTORY_FACTS
         .iter()
         .map(|a| ("dr_tests::HISTORY_FACTS".to_string(), (*a).to_string()))
         .collect();

@@ -25,7 +25,7 @@ fn s3(endpoint: &str) -> (tokio::runtime::Runtime, aws_sdk_s3::Client) {
             "testing", "testing", None, None, "test",
         ))
         .endpoint_url(endpoint)
-        .http_client(drready::upload::http_client())
+        .http_client(drready::aws::upload::http_client())
         .force_path_style(true)
         .build();
     (rt, aws_sdk_s3::Client::from_conf(conf))

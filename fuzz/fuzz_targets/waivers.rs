@@ -14,6 +14,6 @@ fn catalog() -> &'static Catalog {
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = drready::waivers::parse(&text, Path::new("waivers.toml"), catalog());
-    let _ = serde_json::from_str::<drready::waivers::Baseline>(&text);
+    let _ = drready::decide::waivers::parse(&text, Path::new("waivers.toml"), catalog());
+    let _ = serde_json::from_str::<drready::decide::waivers::Baseline>(&text);
 });

@@ -7,15 +7,16 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::collect::{self, Disk, Embedded, Files};
-use crate::config::Config;
-use crate::error::{Error, InputError};
+use crate::decide::gate;
+use crate::decide::score;
 use crate::evaluate::catalog::{Catalog, Severity};
 use crate::evaluate::{self, Setup};
 use crate::evidence;
-use crate::gate;
+use crate::model::config::Config;
 use crate::report::{self, Format, Report, Settings};
-use crate::score;
+use crate::sources::disk::{Disk, Embedded, Files};
+use crate::sources::{docs, dr_tests};
+use crate::util::error::{Error, InputError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -268,7 +269,7 @@ pub struct RemediateArgs {
 }
 
 fn parse_duration(s: &str) -> Result<u64, String> {
-    crate::duration::parse_seconds(s)
+    crate::util::duration::parse_seconds(s)
         .ok_or_else(|| format!("`{s}` is not a duration (e.g. `30s`, `15m`, `2h`)"))
 }
 
@@ -398,9 +399,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
         Command::Remediate(args) => remediate(args, out),
         Command::IamPolicy(args) => {
             let policy = if args.remediation {
-                crate::remediate::iam_policy()
+                crate::decide::remediation::iam_policy()
             } else {
-                crate::collect::permissions::policy()
+                crate::aws::permissions::policy()
             };
             let text =
                 serde_json::to_string_pretty(&policy).map_err(|e| Error::Other(e.to_string()))?;
@@ -450,8 +451,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
         }
         Command::Schema(which) => {
             let schema = match which {
-                SchemaCommand::Snapshot => crate::snapshot::json_schema(),
-                SchemaCommand::DrTest => crate::snapshot::dr_test_schema(),
+                SchemaCommand::Snapshot => crate::model::snapshot::json_schema(),
+                SchemaCommand::DrTest => crate::model::snapshot::dr_test_schema(),
             };
             let text =
                 serde_json::to_string_pretty(&schema).map_err(|e| Error::Other(e.to_string()))?;
@@ -463,9 +464,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
                 .map_err(|e| Error::io(format!("creating `{}`", args.out.display()), e))?;
             let mut w = std::io::BufWriter::new(file);
             let written = if args.plan {
-                crate::synth::write_plan(&mut w, args.resources, args.seed)
+                crate::sources::synth::write_plan(&mut w, args.resources, args.seed)
             } else {
-                crate::synth::write(&mut w, args.resources, args.seed)
+                crate::sources::synth::write(&mut w, args.resources, args.seed)
             };
             written.map_err(|e| Error::io(format!("writing `{}`", args.out.display()), e))?;
             w.flush()
@@ -485,7 +486,7 @@ fn load_config(path: Option<&Path>) -> Result<Config, Error> {
 /// Configuration that matched nothing, on stderr (the reports list it too).
 fn warn(eval: &evaluate::Evaluation) {
     for w in &eval.warnings {
-        eprintln!("warning: {}", crate::text::escape(w));
+        eprintln!("warning: {}", crate::util::text::escape(w));
     }
 }
 
@@ -495,10 +496,10 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
         (Some(p), _) => (load_config(Some(p))?, Some(p.display().to_string())),
         (None, true) => (
             Config::parse(
-                crate::example::CONFIG,
-                Path::new(crate::example::CONFIG_PATH),
+                crate::sources::example::CONFIG,
+                Path::new(crate::sources::example::CONFIG_PATH),
             )?,
-            Some(crate::example::CONFIG_PATH.to_string()),
+            Some(crate::sources::example::CONFIG_PATH.to_string()),
         ),
         (None, false) => (Config::default(), None),
     };
@@ -510,7 +511,7 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
         if !path.exists() {
             return Ok(None);
         }
-        let t = crate::files::read_text(&path, crate::files::MAX_SMALL_BYTES)?;
+        let t = crate::util::files::read_text(&path, crate::util::files::MAX_SMALL_BYTES)?;
         report::markdown::check_template(&t)
             .map_err(|(line, message)| InputError::at(&path, line, 1, message))?;
         Ok(Some(t))
@@ -519,7 +520,7 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let html_template = read_template(report::html::TEMPLATE_NAME)?;
     // DR documents and test history named by the config; the example's are embedded.
     let files: Box<dyn Files> = if args.example && args.judge.config.is_none() {
-        Box::new(Embedded(crate::example::FILES))
+        Box::new(Embedded(crate::sources::example::FILES))
     } else {
         Box::new(Disk)
     };
@@ -545,8 +546,8 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
             evaluate::evaluate_snapshot(snapshot, Path::new(LIVE_ORIGIN), &setup)?
         }
         (None, true) => {
-            let origin = Path::new(crate::example::SNAPSHOT_PATH);
-            evaluate::evaluate_snapshot(crate::example::snapshot()?, origin, &setup)?
+            let origin = Path::new(crate::sources::example::SNAPSHOT_PATH);
+            evaluate::evaluate_snapshot(crate::sources::example::snapshot()?, origin, &setup)?
         }
     };
     warn(&eval);
@@ -597,15 +598,19 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
     report::render(args.format, &report, out).map_err(|e| Error::io("writing the report", e))?;
     if !args.evidence.no_evidence {
         let config_text = match (&args.judge.config, args.example) {
-            (Some(p), _) => crate::files::read_bounded(p, crate::files::MAX_SMALL_BYTES)
-                .map_err(|e| InputError::io(p, &e))?,
-            (None, true) => crate::example::CONFIG.as_bytes().to_vec(),
+            (Some(p), _) => {
+                crate::util::files::read_bounded(p, crate::util::files::MAX_SMALL_BYTES)
+                    .map_err(|e| InputError::io(p, &e))?
+            }
+            (None, true) => crate::sources::example::CONFIG.as_bytes().to_vec(),
             (None, false) => Vec::new(),
         };
         let snapshot = match (&args.snapshot, live) {
             (Some(p), _) => evidence::Content::File(p.clone()),
             (None, Some(bytes)) => evidence::Content::Bytes(bytes),
-            (None, None) => evidence::Content::Bytes(crate::example::SNAPSHOT.as_bytes().to_vec()),
+            (None, None) => {
+                evidence::Content::Bytes(crate::sources::example::SNAPSHOT.as_bytes().to_vec())
+            }
         };
         let bundle = write_bundle(
             &report,
@@ -623,8 +628,8 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
 /// How a live collection is named in messages.
 const LIVE_ORIGIN: &str = "live collection";
 
-fn live_options(args: &LiveArgs, endpoint_url: Option<String>) -> crate::collect::aws::Options {
-    crate::collect::aws::Options {
+fn live_options(args: &LiveArgs, endpoint_url: Option<String>) -> crate::aws::session::Options {
+    crate::aws::session::Options {
         profile: args.profile.clone(),
         regions: args.regions.clone(),
         endpoint_url,
@@ -638,20 +643,20 @@ fn live_options(args: &LiveArgs, endpoint_url: Option<String>) -> crate::collect
 /// back, so that `evidence verify` re-evaluates the same bytes; and those bytes.
 fn collect_as_kept(
     config: &Config,
-    options: &crate::collect::aws::Options,
+    options: &crate::aws::session::Options,
     per_call: bool,
-) -> Result<(crate::snapshot::Snapshot, Vec<u8>), Error> {
-    let collection = crate::collect::aws::collect(config, options)?;
+) -> Result<(crate::model::snapshot::Snapshot, Vec<u8>), Error> {
+    let collection = crate::aws::session::collect(config, options)?;
     report_collection(&collection, per_call);
     let bytes =
         serde_json::to_vec_pretty(&collection.snapshot).map_err(|e| Error::Other(e.to_string()))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| Error::Other(e.to_string()))?;
-    let snapshot = crate::load::parse_snapshot(text, Path::new(LIVE_ORIGIN))?;
+    let snapshot = crate::sources::load::parse_snapshot(text, Path::new(LIVE_ORIGIN))?;
     Ok((snapshot, bytes))
 }
 
 /// One line on stderr: what was collected, and at what cost (with `--calls`, per operation).
-fn report_collection(c: &crate::collect::aws::Collection, per_call: bool) {
+fn report_collection(c: &crate::aws::session::Collection, per_call: bool) {
     let calls: u64 = c.calls.values().sum();
     eprintln!(
         "collected {} resources and {} alarms in {} account(s) × {} region(s): {} AWS requests, {} gap(s)",
@@ -680,7 +685,7 @@ fn collect_live(args: CollectArgs, out: &mut dyn Write) -> Result<i32, Error> {
         }
     }
     let collection =
-        crate::collect::aws::collect(&config, &live_options(&args.live, args.endpoint_url))?;
+        crate::aws::session::collect(&config, &live_options(&args.live, args.endpoint_url))?;
     report_collection(&collection, args.live.calls);
     let bytes =
         serde_json::to_vec_pretty(&collection.snapshot).map_err(|e| Error::Other(e.to_string()))?;
@@ -696,14 +701,14 @@ fn collect_live(args: CollectArgs, out: &mut dyn Write) -> Result<i32, Error> {
 }
 
 fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
-    use crate::remediate;
+    use crate::decide::remediation;
     let catalog = Catalog::load(args.judge.policies.as_deref())?;
     let config = load_config(args.judge.config.as_deref())?;
     let collected = collect_files(&config, &Disk)?;
     let options = live_options(&args.live, args.evidence.endpoint_url.clone());
     let (snapshot, origin, bytes) = match &args.snapshot {
         Some(p) => (
-            crate::load::read_snapshot(p)?,
+            crate::sources::load::read_snapshot(p)?,
             p.display().to_string(),
             None,
         ),
@@ -721,7 +726,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
         ..Setup::new(&catalog, &config)
     };
     let eval = evaluate::evaluate_snapshot(snapshot, Path::new(&origin), &setup)?;
-    let mut plan = remediate::plan(
+    let mut plan = remediation::plan(
         &catalog,
         &eval,
         &resources,
@@ -762,7 +767,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
                 return Ok(gate::EXIT_OK);
             }
         }
-        let opts = remediate::ApplyOptions {
+        let opts = remediation::ApplyOptions {
             allow_modify: args.allow.contains(&Allow::Modify),
             max_actions: args.max_actions,
             concurrency: args.concurrency,
@@ -776,10 +781,10 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
             .build()
             .map_err(|e| Error::io("starting the remediation runtime", e))?;
         let (tests, calls) = runtime.block_on(async {
-            let (ctxs, recorder) = crate::collect::aws::account_contexts(&config, &options).await?;
+            let (ctxs, recorder) = crate::aws::session::account_contexts(&config, &options).await?;
             let mut tests = Vec::new();
             for ctx in &ctxs {
-                let mut mine = remediate::Plan {
+                let mut mine = remediation::Plan {
                     steps: plan
                         .steps
                         .iter()
@@ -788,7 +793,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
                         .collect(),
                     ..plan.clone()
                 };
-                tests.extend(remediate::apply(&mut mine, ctx, &opts).await);
+                tests.extend(remediation::apply(&mut mine, ctx, &opts).await);
                 for s in mine.steps {
                     if let Some(slot) = plan
                         .steps
@@ -801,7 +806,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
             }
             plan.applied = true;
             for s in plan.steps.iter_mut().filter(|s| s.outcome.is_none()) {
-                s.outcome = Some(remediate::Outcome {
+                s.outcome = Some(remediation::Outcome {
                     status: "failed".into(),
                     detail: format!("no credentials for account {}", s.account),
                     started: None,
@@ -821,7 +826,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
                 .record
                 .clone()
                 .unwrap_or_else(|| config.base.join("drready-restore-tests.jsonl"));
-            remediate::record(&path, &tests)
+            remediation::record(&path, &tests)
                 .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))?;
             eprintln!(
                 "recorded {} restore test(s) in {} (name it in `[dr_tests] paths` for audits to read)",
@@ -863,7 +868,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
             comparison: None,
         };
         let config_text = match &args.judge.config {
-            Some(p) => crate::files::read_bounded(p, crate::files::MAX_SMALL_BYTES)
+            Some(p) => crate::util::files::read_bounded(p, crate::util::files::MAX_SMALL_BYTES)
                 .map_err(|e| InputError::io(p, &e))?,
             None => Vec::new(),
         };
@@ -888,7 +893,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
 }
 
 fn render_plan(
-    plan: &crate::remediate::Plan,
+    plan: &crate::decide::remediation::Plan,
     format: ListFormat,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
@@ -1132,7 +1137,7 @@ fn write_bundle_with(
         let archive = evidence::archive(&dir)?;
         eprintln!("evidence archive: {}", archive.display());
         if let Some(target) = &args.upload {
-            let (url, until) = crate::upload::upload(
+            let (url, until) = crate::aws::upload::upload(
                 &archive,
                 target,
                 retention_days,
@@ -1158,7 +1163,7 @@ fn verify_bundle(
     // archive, never the temporary folder.
     let unpacked = if path.is_file() {
         Some(
-            crate::files::TempDir::new("drready-verify")
+            crate::util::files::TempDir::new("drready-verify")
                 .map_err(|e| Error::io("creating a temporary folder", e))?,
         )
     } else {
@@ -1236,12 +1241,14 @@ fn verify_folder(
         return Ok((false, lines));
     }
     let config_path = bundle.join("inputs/config.toml");
-    let config_text = crate::files::read_text(&config_path, crate::files::MAX_SMALL_BYTES)?;
+    let config_text =
+        crate::util::files::read_text(&config_path, crate::util::files::MAX_SMALL_BYTES)?;
     let config = Config::parse(&config_text, &config_path)?;
     let collected_path = bundle.join("inputs/collected.json");
-    let collected_text = crate::files::read_text(&collected_path, crate::files::MAX_REPORT_BYTES)?;
+    let collected_text =
+        crate::util::files::read_text(&collected_path, crate::util::files::MAX_REPORT_BYTES)?;
     let collected: evidence::Collected = serde_json::from_str(&collected_text)
-        .map_err(|e| crate::load::json_error(&collected_path, &e))?;
+        .map_err(|e| crate::sources::load::json_error(&collected_path, &e))?;
     let setup = Setup {
         as_of: Some(manifest.evaluated_at),
         documents: &collected.documents,
@@ -1293,15 +1300,15 @@ fn verify_folder(
 fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let catalog = Catalog::load(args.judge.policies.as_deref())?;
     let config = load_config(args.judge.config.as_deref())?;
-    let text = crate::files::read_text(&args.plan, crate::files::MAX_PLAN_BYTES)?;
+    let text = crate::util::files::read_text(&args.plan, crate::util::files::MAX_PLAN_BYTES)?;
     let as_of = args.judge.as_of.unwrap_or_else(Utc::now);
-    let planned = crate::plan::read(&text, &args.plan, &config, as_of)?;
+    let planned = crate::sources::plan::read(&text, &args.plan, &config, as_of)?;
     let waivers = match &args.waivers {
-        Some(p) => crate::waivers::load(p, &catalog)?,
+        Some(p) => crate::decide::waivers::load(p, &catalog)?,
         None => Vec::new(),
     };
     let baseline = match &args.baseline {
-        Some(p) => Some(crate::waivers::Baseline::load(p)?),
+        Some(p) => Some(crate::decide::waivers::Baseline::load(p)?),
         None => None,
     };
     let unknown = match args.unknown {
@@ -1341,16 +1348,16 @@ fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<i32, Error> {
 
 /// What the config's `[docs]` and `[dr_tests]` name, read.
 pub struct Collected {
-    pub documents: Vec<crate::snapshot::Document>,
-    pub dr_tests: Vec<crate::snapshot::DrTest>,
-    pub gaps: Vec<crate::snapshot::Gap>,
+    pub documents: Vec<crate::model::snapshot::Document>,
+    pub dr_tests: Vec<crate::model::snapshot::DrTest>,
+    pub gaps: Vec<crate::model::snapshot::Gap>,
 }
 
 pub fn collect_files(config: &Config, files: &dyn Files) -> Result<Collected, Error> {
-    let (documents, mut gaps) = collect::docs::collect(&config.doc_paths, files);
-    let (test_files, test_gaps) = collect::dr_tests::find(&config.test_globs, &config.base, files)?;
+    let (documents, mut gaps) = docs::collect(&config.doc_paths, files);
+    let (test_files, test_gaps) = dr_tests::find(&config.test_globs, &config.base, files)?;
     gaps.extend(test_gaps);
-    let dr_tests = collect::dr_tests::load(&test_files, files)?;
+    let dr_tests = dr_tests::load(&test_files, files)?;
     Ok(Collected {
         documents,
         dr_tests,
@@ -1361,10 +1368,10 @@ pub fn collect_files(config: &Config, files: &dyn Files) -> Result<Collected, Er
 fn docs_inspect(args: DocsInspectArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let catalog = Catalog::load(args.judge.policies.as_deref())?;
     let config = load_config(args.judge.config.as_deref())?;
-    let (documents, gaps) = collect::docs::collect(&args.paths, &Disk);
+    let (documents, gaps) = docs::collect(&args.paths, &Disk);
     let as_of = args.judge.as_of.unwrap_or_else(Utc::now);
-    let snapshot = crate::snapshot::Snapshot {
-        schema_version: crate::snapshot::SCHEMA_VERSION,
+    let snapshot = crate::model::snapshot::Snapshot {
+        schema_version: crate::model::snapshot::SCHEMA_VERSION,
         collected_at: as_of,
         tool_version: crate::VERSION.to_string(),
         scope: Default::default(),
@@ -1446,7 +1453,9 @@ fn docs_inspect(args: DocsInspectArgs, out: &mut dyn Write) -> Result<i32, Error
                 .map_err(w)?;
                 for t in &d.recovery_targets {
                     let h = |s: Option<u64>| {
-                        s.map_or("—".to_string(), |s| crate::duration::human(s as i64))
+                        s.map_or("—".to_string(), |s| {
+                            crate::util::duration::human(s as i64)
+                        })
                     };
                     writeln!(
                         out,
@@ -1495,7 +1504,7 @@ fn docs_inspect(args: DocsInspectArgs, out: &mut dyn Write) -> Result<i32, Error
                 .map_err(w)?;
             }
             for line in String::from_utf8_lossy(&buf).lines() {
-                writeln!(real_out, "{}", crate::text::escape(line)).map_err(w)?;
+                writeln!(real_out, "{}", crate::util::text::escape(line)).map_err(w)?;
             }
         }
     }

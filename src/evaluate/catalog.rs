@@ -19,7 +19,7 @@ use miette::Diagnostic;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::error::InputError;
+use crate::util::error::InputError;
 
 /// The schema file name, built in and overridable.
 pub const SCHEMA_FILE: &str = "drready.cedarschema";
@@ -225,7 +225,7 @@ impl Catalog {
     }
 
     fn from_files(files: BTreeMap<String, (PathBuf, String)>) -> Result<Catalog, InputError> {
-        crate::stack::with_big_stack(|| Self::from_files_here(files)).unwrap_or_else(|| {
+        crate::util::stack::with_big_stack(|| Self::from_files_here(files)).unwrap_or_else(|| {
             Err(InputError::plain(
                 Path::new("policies"),
                 "loading the policies failed (the loader stopped unexpectedly)",
@@ -461,7 +461,7 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, PathBuf, String)>, InputError> {
                 format!("a schema must be named `{SCHEMA_FILE}` to replace the built-in one"),
             ));
         }
-        let text = crate::files::read_text(&path, MAX_POLICY_BYTES)?;
+        let text = crate::util::files::read_text(&path, MAX_POLICY_BYTES)?;
         out.push((name, path, text));
     }
     out.sort();
@@ -628,7 +628,7 @@ fn policy_line(text: &str, policy: &Policy) -> usize {
     let src = policy.to_string();
     let head: String = src.lines().next().unwrap_or("").trim().to_string();
     match text.find(&head) {
-        Some(off) if !head.is_empty() => crate::error::line_col(text, off).0,
+        Some(off) if !head.is_empty() => crate::util::error::line_col(text, off).0,
         _ => 0,
     }
 }

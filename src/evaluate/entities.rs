@@ -10,12 +10,12 @@ use std::str::FromStr;
 use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::config::Params;
-use crate::duration;
-use crate::snapshot::{
+use crate::model::config::Params;
+use crate::model::snapshot::{
     CloudwatchAlarm, ComponentSpec, Document, DrTest, DrTestKind, Gap, Outcome, Provenance,
     Resource,
 };
+use crate::util::duration;
 
 /// A fact value.
 #[derive(Debug, Clone, PartialEq)]
@@ -185,7 +185,7 @@ pub fn resource_facts(r: &Resource, component: u32, cx: &ResourceContext<'_>) ->
                 // A negative, infinite or out-of-range lag is not a measurement: the fact stays
                 // unknown rather than reading as no lag.
                 let measured = |x: &f64| {
-                    x.is_finite() && (0.0..=crate::duration::MAX_SECONDS as f64).contains(x)
+                    x.is_finite() && (0.0..=crate::util::duration::MAX_SECONDS as f64).contains(x)
                 };
                 if let (Some(lags), false) = (lags, replicas.is_empty()) {
                     if lags.iter().all(measured) {
@@ -675,7 +675,7 @@ pub fn account_region_facts(
 
 /// The request context: the evaluation time and the organisation's parameters, as facts.
 pub fn params_facts(p: &Params, dr_region: Option<&str>) -> Attrs {
-    let d = |s: crate::config::Seconds| Value::Duration(s.0 as i64);
+    let d = |s: crate::model::config::Seconds| Value::Duration(s.0 as i64);
     let mut a: Attrs = vec![
         (
             "rds_min_retention_days",

@@ -27,12 +27,12 @@ use cedar_policy::{
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::config::{self, Config};
-use crate::error::{Error, InputError};
-use crate::snapshot::{
+use crate::model::config::{self, Config};
+use crate::model::snapshot::{
     ComponentSpec, DrTest, DrTestKind, Gap, Measures, Outcome, Resource, Scope, Snapshot,
     SnapshotHeader,
 };
+use crate::util::error::{Error, InputError};
 use catalog::{Catalog, Control};
 use entities::{CedarBuilder, ComponentEvidence, Facts, ResourceContext, Value};
 
@@ -310,7 +310,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// A DR test named with where it was recorded: `2026-06-20-full-dr (dr-tests.jsonl:6)`.
-fn test_source(t: &crate::snapshot::DrTest) -> String {
+fn test_source(t: &crate::model::snapshot::DrTest) -> String {
     match &t.provenance {
         Some(p) => match p.line {
             Some(l) => format!("DR test {} ({}:{l})", t.id, p.source),
@@ -321,7 +321,7 @@ fn test_source(t: &crate::snapshot::DrTest) -> String {
 }
 
 pub fn gap_cause(g: &Gap) -> String {
-    if g.error_code.as_deref() == Some(crate::plan::KNOWN_AFTER_APPLY) {
+    if g.error_code.as_deref() == Some(crate::sources::plan::KNOWN_AFTER_APPLY) {
         return g.message.clone();
     }
     let mut s = format!("{}:{} failed", g.source, g.operation);
@@ -408,7 +408,7 @@ impl<'a> Judge<'a> {
                                 .map(str::to_string)
                         })
                         .collect(),
-                    live_only: plan && !crate::plan::answerable(ty, &c.facts),
+                    live_only: plan && !crate::sources::plan::answerable(ty, &c.facts),
                 });
             }
         }
@@ -608,7 +608,8 @@ impl<'a> Judge<'a> {
             } else if let Some(future) = self.dated_after_now(c, &values) {
                 (Status::NoEvidence, Some(future))
             } else if let Some(g) = self.gap_index.covering(self.gaps, info, &c.read_attrs) {
-                let after_apply = g.error_code.as_deref() == Some(crate::plan::KNOWN_AFTER_APPLY);
+                let after_apply =
+                    g.error_code.as_deref() == Some(crate::sources::plan::KNOWN_AFTER_APPLY);
                 match self.unknown {
                     Some(status) if after_apply => (
                         status,
@@ -701,46 +702,48 @@ fn resolve_components(
     let mut index: HashMap<String, usize> = HashMap::new();
     // The first source to name a component wins; later ones fill targets it lacks, and where
     // they disagree with it the report says so.
-    let mut add =
-        |spec: ComponentSpec, specs: &mut Vec<ComponentSpec>, notes: &mut Vec<Vec<String>>| {
-            let Some(&i) = index.get(&spec.name) else {
-                index.insert(spec.name.clone(), specs.len());
-                specs.push(spec);
-                notes.push(Vec::new());
-                return;
-            };
-            let have = &mut specs[i];
-            let from = spec.source.as_deref().unwrap_or("snapshot");
-            let differs = |a: Option<u64>, b: Option<u64>| a.is_some() && b.is_some() && a != b;
-            if differs(spec.rto_seconds, have.rto_seconds)
-                || differs(spec.rpo_seconds, have.rpo_seconds)
-            {
-                let h = |s: Option<u64>| s.map_or("-".into(), |s| crate::duration::human(s as i64));
-                notes[i].push(format!(
-                    "{from} says RTO {} and RPO {}; {} wins",
-                    h(spec.rto_seconds),
-                    h(spec.rpo_seconds),
-                    have.source.as_deref().unwrap_or("config"),
-                ));
-            }
-            let mut filled = false;
-            for (mine, theirs) in [
-                (&mut have.rto_seconds, spec.rto_seconds),
-                (&mut have.rpo_seconds, spec.rpo_seconds),
-                (&mut have.replica_rpo_seconds, spec.replica_rpo_seconds),
-            ] {
-                if mine.is_none() && theirs.is_some() {
-                    *mine = theirs;
-                    filled = true;
-                }
-            }
-            if filled {
-                have.source = Some(format!(
-                    "{} + {from}",
-                    have.source.as_deref().unwrap_or("config")
-                ));
-            }
+    let mut add = |spec: ComponentSpec,
+                   specs: &mut Vec<ComponentSpec>,
+                   notes: &mut Vec<Vec<String>>| {
+        let Some(&i) = index.get(&spec.name) else {
+            index.insert(spec.name.clone(), specs.len());
+            specs.push(spec);
+            notes.push(Vec::new());
+            return;
         };
+        let have = &mut specs[i];
+        let from = spec.source.as_deref().unwrap_or("snapshot");
+        let differs = |a: Option<u64>, b: Option<u64>| a.is_some() && b.is_some() && a != b;
+        if differs(spec.rto_seconds, have.rto_seconds)
+            || differs(spec.rpo_seconds, have.rpo_seconds)
+        {
+            let h =
+                |s: Option<u64>| s.map_or("-".into(), |s| crate::util::duration::human(s as i64));
+            notes[i].push(format!(
+                "{from} says RTO {} and RPO {}; {} wins",
+                h(spec.rto_seconds),
+                h(spec.rpo_seconds),
+                have.source.as_deref().unwrap_or("config"),
+            ));
+        }
+        let mut filled = false;
+        for (mine, theirs) in [
+            (&mut have.rto_seconds, spec.rto_seconds),
+            (&mut have.rpo_seconds, spec.rpo_seconds),
+            (&mut have.replica_rpo_seconds, spec.replica_rpo_seconds),
+        ] {
+            if mine.is_none() && theirs.is_some() {
+                *mine = theirs;
+                filled = true;
+            }
+        }
+        if filled {
+            have.source = Some(format!(
+                "{} + {from}",
+                have.source.as_deref().unwrap_or("config")
+            ));
+        }
+    };
     for c in &config.components {
         add(c.spec.clone(), &mut specs, &mut notes);
     }
@@ -845,8 +848,8 @@ pub struct Setup<'a> {
     /// Worker threads; 0 means one per core.
     pub threads: usize,
     /// Documents, DR tests and gaps collected besides the snapshot (from files the config names).
-    pub documents: &'a [crate::snapshot::Document],
-    pub dr_tests: &'a [crate::snapshot::DrTest],
+    pub documents: &'a [crate::model::snapshot::Document],
+    pub dr_tests: &'a [crate::model::snapshot::DrTest],
     pub gaps: &'a [Gap],
     /// Judging a Terraform plan: only its resources, and only controls a plan can answer.
     pub plan: bool,
@@ -874,19 +877,19 @@ impl<'a> Setup<'a> {
 /// `resources` (one pass over the file) and, should a header key follow `resources`, from the whole
 /// file, and the evaluation is run again (two passes).
 pub fn evaluate_path(path: &Path, setup: &Setup<'_>) -> Result<Evaluation, Error> {
-    if let Some(header) = crate::load::read_header_before_resources(path)? {
+    if let Some(header) = crate::sources::load::read_header_before_resources(path)? {
         let mut late = false;
         let eval = evaluate(header, setup, path, |sink| {
-            late = crate::load::stream_resources(path, BATCH, sink)?;
+            late = crate::sources::load::stream_resources(path, BATCH, sink)?;
             Ok(())
         })?;
         if !late {
             return Ok(eval);
         }
     }
-    let header = crate::load::read_header(path)?;
+    let header = crate::sources::load::read_header(path)?;
     evaluate(header, setup, path, |sink| {
-        crate::load::stream_resources(path, BATCH, sink).map(|_| ())
+        crate::sources::load::stream_resources(path, BATCH, sink).map(|_| ())
     })
 }
 
@@ -1062,7 +1065,7 @@ fn evaluate(
                 let work = &work;
                 // A large stack: Cedar's evaluator recurses on the policies' nesting.
                 let worker =
-                    std::thread::Builder::new().stack_size(crate::stack::CEDAR_STACK_BYTES);
+                    std::thread::Builder::new().stack_size(crate::util::stack::CEDAR_STACK_BYTES);
                 let handle =
                     worker.spawn_scoped(scope, move || -> Result<Vec<BatchResult>, Error> {
                         let mut done = Vec::new();
@@ -1224,7 +1227,7 @@ fn evaluate(
             f.clone(),
         ));
     }
-    for d in &crate::collect::docs::scheduled(&header.documents) {
+    for d in &crate::sources::docs::scheduled(&header.documents) {
         late.push((
             info(
                 &d.path,
@@ -1363,7 +1366,7 @@ fn evaluate(
         .map(|(i, (inf, f))| (base + i as u32, inf, f))
         .collect();
     // On a large stack, like the workers: Cedar's evaluator recurses on the policies.
-    crate::stack::with_big_stack(|| {
+    crate::util::stack::with_big_stack(|| {
         judge.judge(&full_facts, &full_entities, &late_refs, &mut verdicts)
     })
     .unwrap_or_else(|| Err(Error::Other("an evaluation thread panicked".into())))?;

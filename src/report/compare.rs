@@ -6,10 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::error::InputError;
+use crate::decide::score::Scorecard;
 use crate::evaluate::catalog::Catalog;
 use crate::evaluate::{Evaluation, Status};
-use crate::score::Scorecard;
+use crate::util::error::InputError;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct FindingRef {
@@ -36,7 +36,7 @@ pub fn load_previous(path: &Path) -> Result<serde_json::Value, InputError> {
     let (file, label, _tmp) = if path.is_dir() {
         (path.join("verdicts.json"), path.join("verdicts.json"), None)
     } else if path.to_string_lossy().ends_with(".tar.gz") {
-        let tmp = crate::files::TempDir::new("drready-compare")
+        let tmp = crate::util::files::TempDir::new("drready-compare")
             .map_err(|e| InputError::plain(path, format!("no temporary folder: {e}")))?;
         let bundle = crate::evidence::unpack(path, tmp.path())?;
         let label = std::path::PathBuf::from(format!("{}!verdicts.json", path.display()));
@@ -44,14 +44,14 @@ pub fn load_previous(path: &Path) -> Result<serde_json::Value, InputError> {
     } else {
         (path.to_path_buf(), path.to_path_buf(), None)
     };
-    let text = crate::files::read_bounded(&file, crate::files::MAX_REPORT_BYTES)
+    let text = crate::util::files::read_bounded(&file, crate::util::files::MAX_REPORT_BYTES)
         .map_err(|e| InputError::io(&label, &e))
         .and_then(|b| {
             String::from_utf8(b).map_err(|_| InputError::plain(&label, "not valid UTF-8"))
         })?;
     let file = label;
     let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| crate::load::json_error(&file, &e))?;
+        serde_json::from_str(&text).map_err(|e| crate::sources::load::json_error(&file, &e))?;
     if value.get("tool").and_then(|t| t.as_str()) != Some("drready")
         || value.get("verdicts").is_none()
     {

@@ -7,8 +7,8 @@ use std::io::Write;
 use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::json;
 
+use crate::decide::gate::{FindingStatus, GateOutcome};
 use crate::evaluate::catalog::{Catalog, Severity};
-use crate::gate::{FindingStatus, GateOutcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GateFormat {
@@ -105,8 +105,8 @@ fn table(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
                 f.status.as_str().to_string(),
                 f.severity.as_str().to_string(),
                 f.control.clone(),
-                crate::text::escape(&f.resource).into_owned(),
-                crate::text::escape(&why).into_owned(),
+                crate::util::text::escape(&f.resource).into_owned(),
+                crate::util::text::escape(&why).into_owned(),
             ]);
         }
         writeln!(out, "{t}")?;
@@ -297,7 +297,7 @@ fn xml(s: &str) -> String {
 /// counted as one passing case each so that CI views show the whole catalog.
 fn junit(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let o = r.outcome;
-    let mut by_control: BTreeMap<&str, Vec<&crate::gate::Finding>> = BTreeMap::new();
+    let mut by_control: BTreeMap<&str, Vec<&crate::decide::gate::Finding>> = BTreeMap::new();
     for f in &o.findings {
         by_control.entry(&f.control).or_default().push(f);
     }

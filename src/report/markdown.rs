@@ -18,7 +18,7 @@ pub fn cell(text: &str) -> String {
             '|' => out.push_str("\\|"),
             '\n' | '\r' => out.push(' '),
             // Escape sequences, NUL, BEL, C1: shown, never passed to whoever cats the report.
-            c if c.is_control() => out.push_str(&crate::text::escape(&c.to_string())),
+            c if c.is_control() => out.push_str(&crate::util::text::escape(&c.to_string())),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),

@@ -17,11 +17,11 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::duration;
+use crate::decide::score::Scorecard;
 use crate::evaluate::catalog::{Catalog, Severity};
 use crate::evaluate::entities::Value;
 use crate::evaluate::{Evaluation, Status, Verdict};
-use crate::score::Scorecard;
+use crate::util::duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -43,7 +43,7 @@ pub struct Settings {
     pub policies: Option<String>,
     pub fail_on: Option<Severity>,
     pub strict: bool,
-    pub params: crate::config::Params,
+    pub params: crate::model::config::Params,
 }
 
 pub struct Report<'a> {
@@ -125,7 +125,7 @@ pub struct Summary {
     pub components: Vec<ComponentRow>,
     pub failures: Vec<Group>,
     pub no_evidence: Vec<Group>,
-    pub totals: crate::score::Tally,
+    pub totals: crate::decide::score::Tally,
     pub controls: usize,
     pub gaps: usize,
     /// Every collection gap, one line each (the AWS error code, never an SDK's debug text).
@@ -138,7 +138,7 @@ pub struct Summary {
 }
 
 /// A gap as one line: what failed, the error code, where, and the first line of the message.
-pub fn gap_line(g: &crate::snapshot::Gap) -> String {
+pub fn gap_line(g: &crate::model::snapshot::Gap) -> String {
     let mut s = format!("{}:{}", g.source, g.operation);
     if let Some(code) = &g.error_code {
         s.push_str(&format!(" ({code})"));
@@ -163,8 +163,8 @@ pub fn gap_line(g: &crate::snapshot::Gap) -> String {
         s.push_str(&format!(" [{}]", g.attributes.join(", ")));
     }
     s.push_str(": ");
-    s.push_str(&crate::text::one_line(&g.message, 240));
-    crate::text::escape(&s).into_owned()
+    s.push_str(&crate::util::text::one_line(&g.message, 240));
+    crate::util::text::escape(&s).into_owned()
 }
 
 fn human_opt(s: Option<i64>) -> String {
@@ -280,12 +280,12 @@ fn groups(report: &Report<'_>, status: Status) -> Vec<Group> {
                     .iter()
                     .map(|v| {
                         let r = &eval.resources[v.resource as usize];
-                        let esc = |t: &str| crate::text::escape(t).into_owned();
+                        let esc = |t: &str| crate::util::text::escape(t).into_owned();
                         Item {
                             resource: esc(&r.id),
                             name: esc(r.name()),
                             component: esc(&eval.components[r.component as usize].spec.name),
-                            reason: crate::text::one_line(&reason(report, v), 600),
+                            reason: crate::util::text::one_line(&reason(report, v), 600),
                         }
                     })
                     .collect(),
@@ -310,7 +310,7 @@ pub fn summary(report: &Report<'_>) -> Summary {
             let rto_measured = c.last_restore_seconds;
             let rpo_target = c.spec.rpo_seconds.map(|s| s as i64);
             ComponentRow {
-                name: crate::text::escape(&c.spec.name).into_owned(),
+                name: crate::util::text::escape(&c.spec.name).into_owned(),
                 tier: c.spec.tier.clone(),
                 source: c.spec.source.clone(),
                 rto_target: human_opt(c.spec.rto_seconds.map(|s| s as i64)),
@@ -327,7 +327,7 @@ pub fn summary(report: &Report<'_>) -> Summary {
                 notes: c
                     .notes
                     .iter()
-                    .map(|n| crate::text::escape(n).into_owned())
+                    .map(|n| crate::util::text::escape(n).into_owned())
                     .collect(),
             }
         })
@@ -349,12 +349,12 @@ pub fn summary(report: &Report<'_>) -> Summary {
         warnings: eval
             .warnings
             .iter()
-            .map(|w| crate::text::escape(w).into_owned())
+            .map(|w| crate::util::text::escape(w).into_owned())
             .collect(),
         not_assessed: eval
             .not_assessed
             .iter()
-            .map(|w| crate::text::escape(w).into_owned())
+            .map(|w| crate::util::text::escape(w).into_owned())
             .collect(),
         comparison: report.comparison.cloned(),
     }

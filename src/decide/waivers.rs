@@ -17,8 +17,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use wildmatch::WildMatch;
 
-use crate::error::InputError;
 use crate::evaluate::catalog::Catalog;
+use crate::util::error::InputError;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Waiver {
@@ -67,7 +67,7 @@ struct RawWaivers {
 
 /// Read a waivers file; every field is required, and the control must exist.
 pub fn load(path: &Path, catalog: &Catalog) -> Result<Vec<Waiver>, InputError> {
-    let text = crate::files::read_text(path, crate::files::MAX_SMALL_BYTES)?;
+    let text = crate::util::files::read_text(path, crate::util::files::MAX_SMALL_BYTES)?;
     parse(&text, path, catalog)
 }
 
@@ -75,7 +75,7 @@ pub fn parse(text: &str, path: &Path, catalog: &Catalog) -> Result<Vec<Waiver>, 
     let raw: RawWaivers = toml::from_str(text).map_err(|e| {
         let (line, column) = e
             .span()
-            .map_or((0, 0), |s| crate::error::line_col(text, s.start));
+            .map_or((0, 0), |s| crate::util::error::line_col(text, s.start));
         InputError::at(path, line, column, e.message().to_string())
     })?;
     let mut out = Vec::new();
@@ -132,9 +132,9 @@ pub struct Baseline {
 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, InputError> {
-        let text = crate::files::read_text(path, crate::files::MAX_SMALL_BYTES)?;
+        let text = crate::util::files::read_text(path, crate::util::files::MAX_SMALL_BYTES)?;
         let b: Baseline =
-            serde_json::from_str(&text).map_err(|e| crate::load::json_error(path, &e))?;
+            serde_json::from_str(&text).map_err(|e| crate::sources::load::json_error(path, &e))?;
         if b.version != 1 {
             return Err(InputError::plain(
                 path,
@@ -145,14 +145,15 @@ impl Baseline {
     }
 
     /// Write atomically: a temporary file renamed into place.
-    pub fn write(&self, path: &Path) -> Result<(), crate::error::Error> {
+    pub fn write(&self, path: &Path) -> Result<(), crate::util::error::Error> {
         let text = serde_json::to_string_pretty(self)
-            .map_err(|e| crate::error::Error::Other(e.to_string()))?;
+            .map_err(|e| crate::util::error::Error::Other(e.to_string()))?;
         let tmp = path.with_extension("tmp-drready");
-        std::fs::write(&tmp, format!("{text}\n"))
-            .map_err(|e| crate::error::Error::io(format!("writing `{}`", tmp.display()), e))?;
+        std::fs::write(&tmp, format!("{text}\n")).map_err(|e| {
+            crate::util::error::Error::io(format!("writing `{}`", tmp.display()), e)
+        })?;
         std::fs::rename(&tmp, path)
-            .map_err(|e| crate::error::Error::io(format!("writing `{}`", path.display()), e))
+            .map_err(|e| crate::util::error::Error::io(format!("writing `{}`", path.display()), e))
     }
 }
 

@@ -17,12 +17,12 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde_json::Value as J;
 
-use crate::config::Config;
-use crate::error::InputError;
-use crate::snapshot::{
+use crate::model::config::Config;
+use crate::model::snapshot::{
     BackupPlan, BackupRule, BackupVault, CloudwatchAlarm, Gap, PlanChange, Provenance, RdsDatabase,
     Resource, S3Bucket, Scope, Snapshot, SCHEMA_VERSION,
 };
+use crate::util::error::InputError;
 
 /// The resource facts a plan can tell, by entity type. A control reading any other resource fact
 /// (or the evaluation time: an age) needs live evidence and does not apply to a plan.
@@ -300,7 +300,7 @@ fn days_of(retention: &J) -> Option<u32> {
 
 /// A day count as the model holds it: within 100 years, else unknown (no evidence, never a pass).
 fn day_count(days: u64) -> Option<u32> {
-    crate::duration::check_days(days)
+    crate::util::duration::check_days(days)
         .ok()
         .and_then(|d| u32::try_from(d).ok())
 }
@@ -312,7 +312,8 @@ pub fn read(
     config: &Config,
     collected_at: DateTime<Utc>,
 ) -> Result<PlannedState, InputError> {
-    let plan: J = serde_json::from_str(text).map_err(|e| crate::load::json_error(path, &e))?;
+    let plan: J =
+        serde_json::from_str(text).map_err(|e| crate::sources::load::json_error(path, &e))?;
     let format_version = plan
         .get("format_version")
         .and_then(J::as_str)
@@ -911,7 +912,7 @@ pub fn read(
                                 .and_then(J::as_str)
                                 .unwrap_or("")
                                 .to_string(),
-                            interval_seconds: crate::rules::backup_rule_interval(
+                            interval_seconds: crate::model::rules::backup_rule_interval(
                                 r.get("enable_continuous_backup").and_then(J::as_bool)
                                     == Some(true),
                                 schedule.as_deref(),
@@ -1008,7 +1009,7 @@ pub fn read(
                 }
                 let deletion_denied = policy
                     .and_then(|p| p.str("policy"))
-                    .map(crate::rules::denies_recovery_point_deletion)
+                    .map(crate::model::rules::denies_recovery_point_deletion)
                     .unwrap_or(false);
                 // Of a vault the plan does not hold, only its changed lock and policy are known.
                 let outside = is_outside(c);

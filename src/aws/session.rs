@@ -25,9 +25,9 @@ use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::Semaphore;
 
-use crate::config::Config;
-use crate::error::Error;
-use crate::snapshot::{Gap, Resource, Scope, Snapshot, SCHEMA_VERSION};
+use crate::model::config::Config;
+use crate::model::snapshot::{Gap, Resource, Scope, Snapshot, SCHEMA_VERSION};
+use crate::util::error::Error;
 
 /// How a live collection runs (from flags; the config adds regions, accounts and buckets).
 #[derive(Debug, Clone, Default)]
@@ -305,7 +305,7 @@ where
             text
         }
     };
-    let mut message = crate::error::one_line(&message);
+    let mut message = crate::util::error::one_line(&message);
     if message.len() > 400 {
         let mut end = 400;
         while !message.is_char_boundary(end) {
@@ -416,9 +416,9 @@ struct Account {
     sdk: SdkConfig,
 }
 
-async fn base_config(opts: &Options, collect: &crate::config::RawCollect) -> SdkConfig {
+async fn base_config(opts: &Options, collect: &crate::model::config::RawCollect) -> SdkConfig {
     // Every call is bounded: one unanswered request becomes a gap, never a hang.
-    let secs = |s: crate::config::Seconds| std::time::Duration::from_secs(s.0.max(1));
+    let secs = |s: crate::model::config::Seconds| std::time::Duration::from_secs(s.0.max(1));
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(secs(collect.connect_timeout))
         .read_timeout(secs(collect.read_timeout))
@@ -426,7 +426,7 @@ async fn base_config(opts: &Options, collect: &crate::config::RawCollect) -> Sdk
         .operation_timeout(secs(collect.operation_timeout))
         .build();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(crate::upload::http_client())
+        .http_client(crate::aws::upload::http_client())
         .timeout_config(timeouts);
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);
@@ -679,7 +679,7 @@ async fn collect_async(config: &Config, opts: &Options) -> Result<Collection, Er
 struct AccountResult {
     resources: Vec<Resource>,
     gaps: Vec<Gap>,
-    alarms: Vec<crate::snapshot::CloudwatchAlarm>,
+    alarms: Vec<crate::model::snapshot::CloudwatchAlarm>,
 }
 
 async fn collect_account(

@@ -50,7 +50,7 @@ pub fn backup_rule_interval(continuous: bool, schedule: Option<&str>) -> Option<
 pub fn schedule_interval(expr: &str) -> Option<u64> {
     let e = expr.trim();
     if let Some(rate) = e.strip_prefix("rate(").and_then(|r| r.strip_suffix(')')) {
-        return crate::duration::parse_seconds(rate);
+        return crate::util::duration::parse_seconds(rate);
     }
     let body = e.strip_prefix("cron(")?.strip_suffix(')')?;
     let f: Vec<&str> = body.split_whitespace().collect();

@@ -17,12 +17,12 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
-use super::aws::{each_page, failure, time, Ctx, Failure};
-use crate::config::RawS3;
-use crate::snapshot::{Gap, Provenance, Resource, S3Bucket};
+use super::session::{each_page, failure, time, Ctx, Failure};
+use crate::model::config::RawS3;
+use crate::model::snapshot::{Gap, Provenance, Resource, S3Bucket};
 
 /// The tag that marks a backup bucket when no `[s3]` rule is configured.
-pub const ROLE_TAG: (&str, &str) = crate::config::BACKUP_ROLE_TAG;
+pub const ROLE_TAG: (&str, &str) = crate::model::config::BACKUP_ROLE_TAG;
 /// The tag that names a bucket's backup prefix.
 pub const PREFIX_TAG: &str = "drready:backup-prefix";
 
@@ -453,7 +453,7 @@ async fn newest_object(
     rule: &RawS3,
 ) -> Result<Option<DateTime<Utc>>, Failure> {
     let start_after = rule.key_date_format.as_ref().map(|f| {
-        let from = crate::duration::before(ctx.now, rule.lookback.0);
+        let from = crate::util::duration::before(ctx.now, rule.lookback.0);
         format!("{prefix}{}", from.format(f))
     });
     let mut pages = client

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::snapshot::{
+use crate::model::snapshot::{
     BackupPlan, BackupProtectedResource, BackupRule, BackupVault, ComponentSpec, IamGrant,
     IamPrincipal, JobSummary, RdsDatabase, RecoveryPointSummary, Replica, Resource, S3Bucket,
     Scope, SnapshotSummary, SCHEMA_VERSION,

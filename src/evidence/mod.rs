@@ -28,9 +28,9 @@ use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, InputError};
 use crate::evaluate::catalog::hex;
-use crate::snapshot::{Document, DrTest, Gap, Scope};
+use crate::model::snapshot::{Document, DrTest, Gap, Scope};
+use crate::util::error::{Error, InputError};
 
 pub const BUNDLE_VERSION: u32 = 1;
 pub const MANIFEST: &str = "manifest.json";
@@ -371,7 +371,7 @@ pub fn check_manifest_fields(
     let path = bundle.join("verdicts.json");
     let file = std::fs::File::open(&path).map_err(|e| InputError::io(&path, &e))?;
     let head: ReportHead = serde_json::from_reader(std::io::BufReader::new(file))
-        .map_err(|e| crate::load::json_error(&path, &e))?;
+        .map_err(|e| crate::sources::load::json_error(&path, &e))?;
     let checks = [
         (
             "tool version",
@@ -431,12 +431,12 @@ fn unhex32(text: &str, path: &Path) -> Result<[u8; 32], InputError> {
 }
 
 pub fn signing_key(path: &Path) -> Result<SigningKey, InputError> {
-    let text = crate::files::read_text(path, crate::files::MAX_SMALL_BYTES)?;
+    let text = crate::util::files::read_text(path, crate::util::files::MAX_SMALL_BYTES)?;
     Ok(SigningKey::from_bytes(&unhex32(&text, path)?))
 }
 
 pub fn verifying_key(path: &Path) -> Result<VerifyingKey, InputError> {
-    let text = crate::files::read_text(path, crate::files::MAX_SMALL_BYTES)?;
+    let text = crate::util::files::read_text(path, crate::util::files::MAX_SMALL_BYTES)?;
     VerifyingKey::from_bytes(&unhex32(&text, path)?)
         .map_err(|e| InputError::plain(path, format!("not an Ed25519 public key: {e}")))
 }
@@ -545,7 +545,7 @@ pub fn read_manifest(bundle: &Path) -> Result<Manifest, InputError> {
     let path = bundle.join(MANIFEST);
     let text = std::fs::read_to_string(&path).map_err(|e| InputError::io(&path, &e))?;
     let m: Manifest =
-        serde_json::from_str(&text).map_err(|e| crate::load::json_error(&path, &e))?;
+        serde_json::from_str(&text).map_err(|e| crate::sources::load::json_error(&path, &e))?;
     if m.bundle_version != BUNDLE_VERSION {
         return Err(InputError::plain(
             &path,

@@ -9,8 +9,8 @@ use std::path::Path;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::error::InputError;
-use crate::snapshot::{Resource, Snapshot, SnapshotHeader, SCHEMA_VERSION};
+use crate::model::snapshot::{Resource, Snapshot, SnapshotHeader, SCHEMA_VERSION};
+use crate::util::error::InputError;
 
 const READ_BUFFER: usize = 1 << 20;
 
@@ -137,7 +137,7 @@ pub fn read_header_before_resources(path: &Path) -> Result<Option<SnapshotHeader
 
 /// Read a whole snapshot into memory (for small files and tests).
 pub fn read_snapshot(path: &Path) -> Result<Snapshot, InputError> {
-    let text = crate::files::read_text(path, crate::files::MAX_REPORT_BYTES)?;
+    let text = crate::util::files::read_text(path, crate::util::files::MAX_REPORT_BYTES)?;
     parse_snapshot(&text, path)
 }
 

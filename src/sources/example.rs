@@ -4,17 +4,17 @@
 
 use std::path::Path;
 
-use crate::error::InputError;
-use crate::snapshot::Snapshot;
+use crate::model::snapshot::Snapshot;
+use crate::util::error::InputError;
 
 pub const SNAPSHOT_PATH: &str = "evidence/example/snapshot.json";
 pub const CONFIG_PATH: &str = "evidence/example/drready.toml";
-pub const SNAPSHOT: &str = include_str!("../evidence/example/snapshot.json");
-pub const CONFIG: &str = include_str!("../evidence/example/drready.toml");
+pub const SNAPSHOT: &str = include_str!("../../evidence/example/snapshot.json");
+pub const CONFIG: &str = include_str!("../../evidence/example/drready.toml");
 
 macro_rules! embed {
     ($($path:literal),* $(,)?) => {
-        &[$((concat!("evidence/example/", $path), include_str!(concat!("../evidence/example/", $path)))),*]
+        &[$((concat!("evidence/example/", $path), include_str!(concat!("../../evidence/example/", $path)))),*]
     };
 }
 
@@ -30,5 +30,5 @@ pub const FILES: &[(&str, &str)] = embed![
 ];
 
 pub fn snapshot() -> Result<Snapshot, InputError> {
-    crate::load::parse_snapshot(SNAPSHOT, Path::new(SNAPSHOT_PATH))
+    crate::sources::load::parse_snapshot(SNAPSHOT, Path::new(SNAPSHOT_PATH))
 }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, StatusCode};
 
-use super::aws::{aws_time, each_page, Ctx};
-use crate::snapshot::{CloudwatchAlarm, Gap, Provenance};
+use super::session::{aws_time, each_page, Ctx};
+use crate::model::snapshot::{CloudwatchAlarm, Gap, Provenance};
 
 /// GetMetricData takes at most this many queries a call.
 const QUERIES_PER_CALL: usize = 500;
@@ -39,7 +39,7 @@ impl LagQuery {
     ) -> Self {
         Self {
             replica: arn.to_string(),
-            region: super::aws::arn_region(arn)
+            region: super::session::arn_region(arn)
                 .unwrap_or(primary_region)
                 .to_string(),
             metric,
@@ -184,7 +184,7 @@ pub async fn replica_lag(
 ) -> (HashMap<String, f64>, Vec<Gap>) {
     let client = ctx.cloudwatch();
     let end = ctx.now;
-    let start = crate::duration::before(end, window.as_secs().max(60));
+    let start = crate::util::duration::before(end, window.as_secs().max(60));
     // One datapoint per minute at most, and at most 1,440 per series (GetMetricData returns at
     // most 100,800 datapoints a call): the maximum over them is the window's maximum.
     let period =
@@ -255,7 +255,7 @@ pub async fn replica_lag(
         )
         .await;
         // A replica whose lag is unknown: the call failed, or its series is not a lag.
-        let lag_gap = |q: &LagQuery, f: &super::aws::Failure| {
+        let lag_gap = |q: &LagQuery, f: &super::session::Failure| {
             ctx.gap(
                 "cloudwatch",
                 "GetMetricData",
@@ -265,7 +265,8 @@ pub async fn replica_lag(
                 &["replica_lag_max"],
             )
         };
-        let unknown = |q: &LagQuery, why: String| lag_gap(q, &super::aws::Failure::new(None, why));
+        let unknown =
+            |q: &LagQuery, why: String| lag_gap(q, &super::session::Failure::new(None, why));
         if let Err(f) = listed {
             for q in chunk {
                 gaps.push(Gap {
@@ -285,7 +286,8 @@ pub async fn replica_lag(
             }
             let Some(q) = chunk.get(i) else { continue };
             let seconds = max * q.scale;
-            if seconds.is_finite() && (0.0..=crate::duration::MAX_SECONDS as f64).contains(&seconds)
+            if seconds.is_finite()
+                && (0.0..=crate::util::duration::MAX_SECONDS as f64).contains(&seconds)
             {
                 found.insert(q.replica.clone(), seconds);
             } else {

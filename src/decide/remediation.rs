@@ -24,10 +24,10 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::collect::aws::{each_page, failure, time, Ctx};
+use crate::aws::session::{each_page, failure, time, Ctx};
 use crate::evaluate::catalog::Catalog;
 use crate::evaluate::{Evaluation, Status};
-use crate::snapshot::{DrTest, DrTestKind, Outcome as TestOutcome, RdsDatabase, Resource};
+use crate::model::snapshot::{DrTest, DrTestKind, Outcome as TestOutcome, RdsDatabase, Resource};
 
 /// The tag on everything drready creates.
 pub const CREATED_BY_TAG: (&str, &str) = ("drready:created-by", "drready");
@@ -85,7 +85,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// A failed call: the operation, the AWS error code, the message.
-    fn failed(op: &str, f: &crate::collect::aws::Failure) -> Self {
+    fn failed(op: &str, f: &crate::aws::session::Failure) -> Self {
         let code = f
             .code
             .as_deref()
@@ -490,7 +490,7 @@ pub async fn apply(plan: &mut Plan, ctx: &Ctx, opts: &ApplyOptions) -> Vec<DrTes
 }
 
 async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<DrTest>) {
-    let failed = |op: &str, f: crate::collect::aws::Failure| Outcome::failed(op, &f);
+    let failed = |op: &str, f: crate::aws::session::Failure| Outcome::failed(op, &f);
     if matches!(
         step.method,
         Method::PointInTimeRestore { .. } | Method::BackupRestore { .. }
@@ -514,7 +514,7 @@ async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<Dr
             // Skip while a snapshot is being made, or when one is newer than the RPO.
             let fresh = step
                 .fresh_within_seconds
-                .map(|s| crate::duration::before(ctx.now, s));
+                .map(|s| crate::util::duration::before(ctx.now, s));
             let existing: Result<Vec<SnapshotState>, _> = if *cluster {
                 ctx.call(
                     rds.describe_db_cluster_snapshots()
@@ -773,7 +773,7 @@ fn restore_tags(source_arn: &str) -> Vec<aws_sdk_rds::types::Tag> {
 async fn existing_tests(
     ctx: &Ctx,
     source: &str,
-) -> Result<Vec<(String, String)>, crate::collect::aws::Failure> {
+) -> Result<Vec<(String, String)>, crate::aws::session::Failure> {
     let mut out = Vec::new();
     let prefix = identifier(RESTORE_PREFIX, source, "");
     let prefix = prefix.trim_end_matches('-');
@@ -991,7 +991,7 @@ async fn restore_backup(
     opts: &ApplyOptions,
 ) -> (Outcome, Option<DrTest>) {
     let backup = ctx.backup();
-    let failed = |op: &str, f: crate::collect::aws::Failure| (Outcome::failed(op, &f), None);
+    let failed = |op: &str, f: crate::aws::session::Failure| (Outcome::failed(op, &f), None);
     // The newest completed recovery point of the database.
     let points = match ctx
         .call(

@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
-use super::aws::{aws_time, each_page, failure, glob, time, Ctx, Failure};
-use crate::config::Params;
-use crate::snapshot::{
+use super::session::{aws_time, each_page, failure, glob, time, Ctx, Failure};
+use crate::model::config::Params;
+use crate::model::snapshot::{
     BackupPlan, BackupProtectedResource, BackupRule, BackupVault, Gap, JobSummary, Provenance,
     RecoveryPointSummary, Resource, RestoreJob,
 };
@@ -298,7 +298,7 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
                 {
                     Ok(out) => Some(
                         out.policy()
-                            .is_some_and(crate::rules::denies_recovery_point_deletion),
+                            .is_some_and(crate::model::rules::denies_recovery_point_deletion),
                     ),
                     Err(e) => {
                         let f = failure(&e);
@@ -433,7 +433,7 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
             &[],
         ));
     }
-    let since = crate::duration::before(ctx.now, u64::from(window_days) * 86_400);
+    let since = crate::util::duration::before(ctx.now, u64::from(window_days) * 86_400);
     let listed = each_page(
         ctx,
         client
@@ -466,7 +466,7 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
             &["jobs_total", "jobs_completed"],
         ));
     }
-    let since = crate::duration::before(ctx.now, RESTORE_LOOKBACK_DAYS as u64 * 86_400);
+    let since = crate::util::duration::before(ctx.now, RESTORE_LOOKBACK_DAYS as u64 * 86_400);
     let mut by_point: Vec<(String, RestoreJob)> = Vec::new();
     let listed = each_page(
         ctx,
@@ -535,7 +535,7 @@ pub async fn collect_with(ctx: &Ctx, client: &aws_sdk_backup::Client, params: &P
 fn rule(r: &aws_sdk_backup::types::BackupRule) -> BackupRule {
     let schedule = r.schedule_expression().map(str::to_string);
     // Continuous backup keeps point-in-time recovery: its recovery point is minutes old.
-    let interval_seconds = crate::rules::backup_rule_interval(
+    let interval_seconds = crate::model::rules::backup_rule_interval(
         r.enable_continuous_backup() == Some(true),
         schedule.as_deref(),
     );
@@ -695,7 +695,7 @@ impl Raw {
         arn: &str,
         region: &str,
         tags: &BTreeMap<String, String>,
-    ) -> Option<crate::snapshot::BackupTarget> {
+    ) -> Option<crate::model::snapshot::BackupTarget> {
         let s = self
             .selections
             .iter()
@@ -706,7 +706,7 @@ impl Raw {
             .filter(|p| p.region == region && p.name.as_deref() == Some(s.plan.as_str()))
             .flat_map(|p| p.rules.iter().flatten())
             .find_map(|r| r.target_vault.clone())?;
-        Some(crate::snapshot::BackupTarget {
+        Some(crate::model::snapshot::BackupTarget {
             plan: s.plan.clone(),
             vault,
             role_arn: s.role.clone(),
@@ -739,7 +739,7 @@ impl Raw {
             points.entry(p.resource.as_str()).or_default().push(p);
         }
         for (arn, p) in resources {
-            let region = super::aws::arn_region(&arn)
+            let region = super::session::arn_region(&arn)
                 .unwrap_or(&p.region)
                 .to_string();
             let recovery_points = (!self.points_failed.contains(&p.region)).then(|| {

@@ -50,7 +50,7 @@ pub struct Finding {
     /// The facts that decided it, or the cause of missing evidence.
     pub reason: String,
     pub frameworks: std::collections::BTreeMap<crate::evaluate::catalog::Framework, Vec<String>>,
-    pub waiver: Option<crate::waivers::Waiver>,
+    pub waiver: Option<crate::decide::waivers::Waiver>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -102,8 +102,8 @@ pub struct GateOutcome {
 pub fn judge_plan(
     catalog: &Catalog,
     eval: &Evaluation,
-    waivers: &[crate::waivers::Waiver],
-    baseline: Option<&crate::waivers::Baseline>,
+    waivers: &[crate::decide::waivers::Waiver],
+    baseline: Option<&crate::decide::waivers::Baseline>,
     fail_on: Severity,
 ) -> GateOutcome {
     let today = eval.as_of.date_naive();
@@ -177,8 +177,8 @@ pub fn judge_plan(
 
 impl GateOutcome {
     /// The baseline that accepts every current failure.
-    pub fn baseline(&self) -> crate::waivers::Baseline {
-        crate::waivers::Baseline {
+    pub fn baseline(&self) -> crate::decide::waivers::Baseline {
+        crate::decide::waivers::Baseline {
             version: 1,
             findings: self
                 .findings

@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::Files;
-use crate::error::InputError;
-use crate::load::json_error;
-use crate::snapshot::{DrTest, Gap, Provenance};
+use super::disk::Files;
+use crate::model::snapshot::{DrTest, Gap, Provenance};
+use crate::sources::load::json_error;
+use crate::util::error::InputError;
 
 /// The DR programme entity, which holds the facts drawn from the whole test history.
 pub const PROGRAM: &str = "dr-program";

@@ -101,12 +101,21 @@ pub struct Scope {
 #[serde(deny_unknown_fields)]
 pub struct ComponentSpec {
     pub name: String,
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
+    #[serde(
+        default,
+        deserialize_with = "crate::util::duration::bounded::opt_seconds"
+    )]
     pub rto_seconds: Option<u64>,
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
+    #[serde(
+        default,
+        deserialize_with = "crate::util::duration::bounded::opt_seconds"
+    )]
     pub rpo_seconds: Option<u64>,
     /// RPO that cross-region replicas must meet; the component's RPO when absent.
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
+    #[serde(
+        default,
+        deserialize_with = "crate::util::duration::bounded::opt_seconds"
+    )]
     pub replica_rpo_seconds: Option<u64>,
     #[serde(default)]
     pub tier: Option<String>,
@@ -273,7 +282,7 @@ resource_record! {
     pub struct RdsDatabase {
         #[serde(default)]
         pub engine: Option<String>,
-        #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
+        #[serde(default, deserialize_with = "crate::util::duration::bounded::opt_days")]
         pub backup_retention_days: Option<u32>,
         #[serde(default)]
         pub latest_restorable_time: Option<DateTime<Utc>>,
@@ -318,7 +327,7 @@ pub struct Replica {
     pub id: String,
     pub region: String,
     /// Maximum `ReplicaLag` over the window, in seconds; absent when not measured.
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_lag")]
+    #[serde(default, deserialize_with = "crate::util::duration::bounded::opt_lag")]
     pub lag_max_seconds: Option<f64>,
 }
 
@@ -347,10 +356,10 @@ resource_record! {
         #[serde(default)]
         pub object_lock_mode: Option<String>,
         /// Default Object Lock retention in days; 0 when there is none.
-        #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
+        #[serde(default, deserialize_with = "crate::util::duration::bounded::opt_days")]
         pub object_lock_days: Option<u32>,
         /// Days after which lifecycle rules expire current objects; 0 when nothing expires.
-        #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
+        #[serde(default, deserialize_with = "crate::util::duration::bounded::opt_days")]
         pub lifecycle_expiry_days: Option<u32>,
         #[serde(default)]
         pub replication_regions: Option<Vec<String>>,
@@ -380,10 +389,13 @@ pub struct BackupRule {
     #[serde(default)]
     pub schedule: Option<String>,
     /// Interval between runs, in seconds, as derived from the schedule.
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
+    #[serde(
+        default,
+        deserialize_with = "crate::util::duration::bounded::opt_seconds"
+    )]
     pub interval_seconds: Option<u64>,
     /// Days after which recovery points are deleted; absent when they are kept forever.
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
+    #[serde(default, deserialize_with = "crate::util::duration::bounded::opt_days")]
     pub delete_after_days: Option<u32>,
     #[serde(default)]
     pub target_vault: Option<String>,
@@ -401,7 +413,7 @@ resource_record! {
         pub customer_managed_key: Option<bool>,
         #[serde(default)]
         pub locked: Option<bool>,
-        #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
+        #[serde(default, deserialize_with = "crate::util::duration::bounded::opt_days")]
         pub lock_min_retention_days: Option<u32>,
         /// Whether the vault access policy denies manual deletion of recovery points.
         #[serde(default)]
@@ -437,7 +449,7 @@ pub struct RecoveryPointSummary {
     #[serde(default)]
     pub unencrypted: u32,
     /// The shortest retention, in days, of any recovery point; absent when all are kept forever.
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
+    #[serde(default, deserialize_with = "crate::util::duration::bounded::opt_days")]
     pub min_retention_days: Option<u32>,
     #[serde(default)]
     pub newest_air_gapped: Option<DateTime<Utc>>,
@@ -446,7 +458,7 @@ pub struct RecoveryPointSummary {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobSummary {
-    #[serde(deserialize_with = "crate::duration::bounded::days")]
+    #[serde(deserialize_with = "crate::util::duration::bounded::days")]
     pub window_days: u32,
     pub total: u32,
     pub completed: u32,
@@ -528,7 +540,7 @@ pub struct Document {
     pub last_updated: Option<NaiveDate>,
     #[serde(default)]
     pub next_review: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
+    #[serde(default, deserialize_with = "crate::util::duration::bounded::opt_days")]
     pub review_frequency_days: Option<u32>,
     #[serde(default)]
     pub recovery_targets: Vec<TargetRow>,
@@ -555,7 +567,7 @@ pub struct ReviewRow {
     #[serde(default)]
     pub frequency: Option<String>,
     /// The frequency in days, when it is a period.
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
+    #[serde(default, deserialize_with = "crate::util::duration::bounded::opt_days")]
     pub frequency_days: Option<u32>,
     #[serde(default)]
     pub next_review: Option<NaiveDate>,
@@ -570,9 +582,15 @@ pub struct ReviewRow {
 #[serde(deny_unknown_fields)]
 pub struct TargetRow {
     pub component: String,
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
+    #[serde(
+        default,
+        deserialize_with = "crate::util::duration::bounded::opt_seconds"
+    )]
     pub rto_seconds: Option<u64>,
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
+    #[serde(
+        default,
+        deserialize_with = "crate::util::duration::bounded::opt_seconds"
+    )]
     pub rpo_seconds: Option<u64>,
     /// The status cell as written ("Meeting target").
     #[serde(default)]
@@ -686,9 +704,15 @@ pub struct DrTest {
     #[serde(default)]
     pub finished: Option<DateTime<Utc>>,
     pub outcome: Outcome,
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
+    #[serde(
+        default,
+        deserialize_with = "crate::util::duration::bounded::opt_seconds"
+    )]
     pub measured_rto_seconds: Option<u64>,
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_seconds")]
+    #[serde(
+        default,
+        deserialize_with = "crate::util::duration::bounded::opt_seconds"
+    )]
     pub measured_rpo_seconds: Option<u64>,
     /// The component tested; the full platform (default component) when absent.
     #[serde(default)]
@@ -704,7 +728,7 @@ pub struct DrTest {
 #[serde(deny_unknown_fields)]
 pub struct ProgramFacts {
     /// How long the DR test results store keeps results, in days.
-    #[serde(default, deserialize_with = "crate::duration::bounded::opt_days")]
+    #[serde(default, deserialize_with = "crate::util::duration::bounded::opt_days")]
     pub results_retention_days: Option<u32>,
 }
 

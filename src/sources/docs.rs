@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use super::{normalize, Files};
-use crate::duration;
-use crate::snapshot::{Document, Gap, Link, Provenance, ReviewRow, TargetRow};
+use super::disk::{normalize, Files};
+use crate::model::snapshot::{Document, Gap, Link, Provenance, ReviewRow, TargetRow};
+use crate::util::duration;
 
 /// Undo UTF-8 that was decoded as Windows-1252 and encoded again (`âœ…` → `✅`). Text that is not
 /// such mojibake comes back unchanged.

@@ -1,20 +1,4 @@
-//! Collectors: the only stage that reads the outside world. Each source becomes snapshot records,
-//! and whatever could not be read becomes a gap, never an error that stops the run.
-//!
-//! - `aws`: live collection (credentials, accounts, regions, concurrency, gaps), driving
-//!   `rds`, `s3`, `backup`, `cloudwatch` and `iam`, one module per service.
-//! - `docs`: DR documents (Markdown) into `Document`s.
-//! - `dr_tests`: DR test history files (JSON, JSON Lines) into `DrTest`s.
-
-pub mod aws;
-pub mod backup;
-pub mod cloudwatch;
-pub mod docs;
-pub mod dr_tests;
-pub mod iam;
-pub mod permissions;
-pub mod rds;
-pub mod s3;
+//! Where sources read files from: the real disk, or files embedded in the binary (the example).
 
 use std::path::{Path, PathBuf};
 
@@ -66,7 +50,7 @@ impl Files for Disk {
     }
 
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        crate::files::read_bounded(path, crate::files::MAX_SMALL_BYTES)
+        crate::util::files::read_bounded(path, crate::util::files::MAX_SMALL_BYTES)
     }
 
     fn exists(&self, path: &Path) -> bool {

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::aws::{each_page, Ctx};
-use crate::snapshot::{Gap, IamGrant, IamPrincipal, Provenance, Resource};
+use super::session::{each_page, Ctx};
+use crate::model::snapshot::{Gap, IamGrant, IamPrincipal, Provenance, Resource};
 
 /// Actions that destroy a backup: recovery points, vaults, snapshots, backup objects.
 pub const DELETION_ACTIONS: &[&str] = &[
@@ -33,7 +33,7 @@ const READ_VERBS: &[&str] = &[
     "Select", "Check", "Test", "Estimate", "Preview", "Validate", "Verify", "Simulate",
 ];
 
-pub use crate::rules::{action_matches, statements, strings};
+pub use crate::model::rules::{action_matches, statements, strings};
 
 /// A resource pattern that reaches every resource of its service (`*`, `arn:aws:s3:::*`).
 fn any_resource(r: &str) -> bool {
@@ -242,7 +242,7 @@ pub async fn collect(ctx: &Ctx) -> (Vec<Resource>, Vec<Gap>) {
         }
         let known = unreadable.is_empty();
         if !known {
-            let f = super::aws::Failure::new(
+            let f = super::session::Failure::new(
                 None,
                 format!(
                     "policy document not readable or not returned: {}",

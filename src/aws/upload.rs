@@ -8,7 +8,7 @@ use aws_sdk_s3::primitives::{ByteStream, DateTime as AwsDateTime};
 use aws_sdk_s3::types::ObjectLockMode;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
-use crate::error::Error;
+use crate::util::error::Error;
 
 /// The HTTPS client: rustls on ring (no aws-lc build), as the SDK crates are used without their
 /// default features to keep builds cheap.

@@ -10,9 +10,9 @@ use std::path::Path;
 use serde::{Deserialize, Deserializer, Serialize};
 use wildmatch::WildMatch;
 
-use crate::duration;
-use crate::error::InputError;
-use crate::snapshot::{ComponentSpec, Resource};
+use crate::model::snapshot::{ComponentSpec, Resource};
+use crate::util::duration;
+use crate::util::error::InputError;
 
 /// Name of the component that resources no rule matches belong to.
 pub const DEFAULT_COMPONENT: &str = "platform";
@@ -403,7 +403,7 @@ fn spec_of(raw: &RawComponent, source: &str) -> ComponentSpec {
 impl Config {
     /// Read and check a config file.
     pub fn load(path: &Path) -> Result<Config, InputError> {
-        let text = crate::files::read_text(path, crate::files::MAX_SMALL_BYTES)?;
+        let text = crate::util::files::read_text(path, crate::util::files::MAX_SMALL_BYTES)?;
         Self::parse(&text, path)
     }
 
@@ -412,7 +412,7 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
-                .map(|s| crate::error::line_col(text, s.start))
+                .map(|s| crate::util::error::line_col(text, s.start))
                 .unwrap_or((0, 0));
             InputError::at(path, line, column, e.message().to_string())
         })?;
@@ -448,7 +448,7 @@ impl Config {
             }
         }
         for a in &raw.accounts {
-            if crate::collect::aws::arn_account(&a.role_arn).is_none() {
+            if crate::aws::session::arn_account(&a.role_arn).is_none() {
                 return Err(InputError::plain(
                     path,
                     format!(
@@ -465,7 +465,7 @@ impl Config {
             ));
         }
         if let Some(f) = &raw.s3.key_date_format {
-            if !crate::collect::s3::is_date_format(f) {
+            if !crate::aws::s3::is_date_format(f) {
                 return Err(InputError::plain(
                     path,
                     format!("`s3.key_date_format` `{f}` is not a strftime date format (e.g. `%Y/%m/%d/`)"),
@@ -481,7 +481,7 @@ impl Config {
                 .docs
                 .paths
                 .iter()
-                .map(|p| crate::collect::normalize(&base.join(p)))
+                .map(|p| crate::sources::disk::normalize(&base.join(p)))
                 .collect(),
             test_globs: raw.dr_tests.paths.clone(),
             evidence: raw.evidence.clone(),
@@ -572,7 +572,7 @@ ids = ["orders-*"]
 tags = { app = "orders" }
 "#;
         let c = Config::parse(text, Path::new("c.toml")).unwrap();
-        let mut db = crate::snapshot::RdsDatabase {
+        let mut db = crate::model::snapshot::RdsDatabase {
             id: "arn:aws:rds:us-east-1:1:db:orders-main".into(),
             ..Default::default()
         };

@@ -6,7 +6,7 @@
 use std::io::Read as _;
 use std::path::Path;
 
-use crate::error::InputError;
+use crate::util::error::InputError;
 
 /// Configs, waivers, baselines, keys, templates, DR documents and test-history files: 16 MiB.
 pub const MAX_SMALL_BYTES: u64 = 16 << 20;

@@ -1,0 +1,13 @@
+//! Everything that calls AWS: the session (credentials, accounts, regions, concurrency, failures as
+//! gaps), one collector per service (`rds`, `s3`, `backup`, `cloudwatch`, `iam`), the IAM actions
+//! they need (`permissions`), and the bundle upload (`upload`). The only code that uses the AWS
+//! SDK or tokio.
+
+pub mod backup;
+pub mod cloudwatch;
+pub mod iam;
+pub mod permissions;
+pub mod rds;
+pub mod s3;
+pub mod session;
+pub mod upload;

@@ -1,0 +1,8 @@
+//! Leaf helpers: errors, durations, bounded file reads, text escaping, the big stack Cedar needs.
+//! They use nothing else of drready.
+
+pub mod duration;
+pub mod error;
+pub mod files;
+pub mod stack;
+pub mod text;
