@@ -57,7 +57,7 @@ fn run_all(catalog: &Catalog) -> (Covered, BTreeSet<String>, Vec<String>) {
         let fx: Fixture = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let config = Config::parse(&fx.config, &path).unwrap();
         let text = serde_json::to_string(&fx.snapshot).unwrap();
-        let snapshot = drready::sources::load::parse_snapshot(&text, &path).unwrap();
+        let snapshot = drready::model::load::parse_snapshot(&text, &path).unwrap();
         let as_of = drready::cli::parse_as_of(&fx.as_of).unwrap();
         let setup = Setup {
             as_of: Some(as_of),
@@ -113,7 +113,7 @@ fn run_all(catalog: &Catalog) -> (Covered, BTreeSet<String>, Vec<String>) {
             let mut bare = fx.snapshot.clone();
             bare["gaps"] = serde_json::json!([]);
             let text = serde_json::to_string(&bare).unwrap();
-            let snapshot = drready::sources::load::parse_snapshot(&text, &path).unwrap();
+            let snapshot = drready::model::load::parse_snapshot(&text, &path).unwrap();
             let ungapped = evaluate_snapshot(snapshot, &path, &setup).unwrap();
             for v in ungapped.verdicts() {
                 let control = catalog.controls[v.control as usize].id.as_str();

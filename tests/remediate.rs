@@ -219,7 +219,7 @@ fn a_plan_changes_nothing_and_apply_fixes_what_it_can() {
         .filter_map(|l| l.strip_prefix("  "))
         .filter_map(|l| l.split_whitespace().next())
     {
-        let action = drready::decide::remediation::OPERATIONS
+        let action = drready::aws::remediate::OPERATIONS
             .iter()
             .chain(drready::aws::permissions::OPERATIONS)
             .find(|(o, _)| *o == op)

@@ -28,8 +28,9 @@ use aws_sdk_rds::types::{DbInstance, Tag};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::DateTime as AwsTime;
 use chrono::Utc;
+use drready::aws::remediate::{self, ApplyOptions};
 use drready::aws::session::Ctx;
-use drready::decide::remediation::{self, ApplyOptions, Call, Method, Plan, Step};
+use drready::model::remediation::{Call, Method, Plan, Step};
 
 const DB: &str = "arn:aws:rds:us-east-1:123456789012:db:orders";
 const ROLE: &str = "arn:aws:iam::123456789012:role/backup";
@@ -84,7 +85,7 @@ fn apply(p: &mut Plan, ctx: &Ctx) -> Vec<drready::model::snapshot::DrTest> {
         .enable_all()
         .build()
         .unwrap()
-        .block_on(remediation::apply(p, ctx, &opts()))
+        .block_on(remediate::apply(p, ctx, &opts()))
 }
 
 fn job(state: BackupJobState) -> BackupJob {

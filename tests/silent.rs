@@ -73,7 +73,7 @@ fn evaluate(i: Inputs<'_>) -> Evaluation {
     let catalog = Catalog::load(None).unwrap();
     let config = Config::parse(i.config, Path::new("drready.toml")).unwrap();
     let text = serde_json::to_string(&i.snapshot).unwrap();
-    let snap = drready::sources::load::parse_snapshot(&text, Path::new("s.json")).unwrap();
+    let snap = drready::model::load::parse_snapshot(&text, Path::new("s.json")).unwrap();
     let setup = Setup {
         as_of: Some(drready::cli::parse_as_of(AS_OF).unwrap()),
         threads: 1,

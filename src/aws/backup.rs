@@ -739,7 +739,7 @@ impl Raw {
             points.entry(p.resource.as_str()).or_default().push(p);
         }
         for (arn, p) in resources {
-            let region = super::session::arn_region(&arn)
+            let region = crate::util::arn::arn_region(&arn)
                 .unwrap_or(&p.region)
                 .to_string();
             let recovery_points = (!self.points_failed.contains(&p.region)).then(|| {

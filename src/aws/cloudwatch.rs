@@ -39,7 +39,7 @@ impl LagQuery {
     ) -> Self {
         Self {
             replica: arn.to_string(),
-            region: super::session::arn_region(arn)
+            region: crate::util::arn::arn_region(arn)
                 .unwrap_or(primary_region)
                 .to_string(),
             metric,

@@ -8,6 +8,7 @@ pub mod cloudwatch;
 pub mod iam;
 pub mod permissions;
 pub mod rds;
+pub mod remediate;
 pub mod s3;
 pub mod session;
 pub mod upload;

@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 
 use super::backup;
 use super::cloudwatch::LagQuery;
-use super::session::{arn_region, each_page, time, Ctx};
+use super::session::{each_page, time, Ctx};
 use crate::model::snapshot::{Gap, Provenance, RdsDatabase, Replica, Resource, SnapshotSummary};
+use crate::util::arn::arn_region;
 
 /// The facts a snapshot lists leave unknown when DescribeDB*Snapshots fails.
 const SNAPSHOT_ATTRS: &[&str] = &[
@@ -74,7 +75,7 @@ pub async fn collect(ctx: &Ctx) -> Raw {
                 let scratch = d
                     .tag_list()
                     .iter()
-                    .any(|t| t.key() == Some(crate::decide::remediation::RESTORE_TEST_TAG));
+                    .any(|t| t.key() == Some(crate::model::remediation::RESTORE_TEST_TAG));
                 if d.db_cluster_identifier().is_some()
                     || d.read_replica_source_db_instance_identifier().is_some()
                     || scratch

@@ -26,23 +26,6 @@ pub const ROLE_TAG: (&str, &str) = crate::model::config::BACKUP_ROLE_TAG;
 /// The tag that names a bucket's backup prefix.
 pub const PREFIX_TAG: &str = "drready:backup-prefix";
 
-/// Whether a strftime date format is valid (checked up front: chrono panics on a bad one).
-pub fn is_date_format(f: &str) -> bool {
-    use std::fmt::Write;
-    let items = chrono::format::StrftimeItems::new(f);
-    if items
-        .clone()
-        .any(|i| matches!(i, chrono::format::Item::Error))
-    {
-        return false;
-    }
-    let Some(day) = chrono::NaiveDate::from_ymd_opt(2026, 1, 2) else {
-        return false;
-    };
-    let mut s = String::new();
-    write!(s, "{}", day.format_with_items(items)).is_ok()
-}
-
 /// A candidate bucket with its tags and region, each read or failed.
 type Candidate = (
     Listed,
@@ -496,7 +479,7 @@ async fn newest_object(
 mod tests {
     #[test]
     fn date_formats_are_checked() {
-        assert!(super::is_date_format("%Y/%m/%d/"));
-        assert!(!super::is_date_format("%Q"));
+        assert!(crate::util::duration::is_date_format("%Y/%m/%d/"));
+        assert!(!crate::util::duration::is_date_format("%Q"));
     }
 }

@@ -27,6 +27,7 @@ use tokio::sync::Semaphore;
 
 use crate::model::config::Config;
 use crate::model::snapshot::{Gap, Resource, Scope, Snapshot, SCHEMA_VERSION};
+use crate::util::arn::arn_account;
 use crate::util::error::Error;
 
 /// How a live collection runs (from flags; the config adds regions, accounts and buckets).
@@ -345,19 +346,6 @@ fn xml_text(body: &str, tag: &str) -> Option<String> {
     let end = body[start..].find(&format!("</{tag}>"))? + start;
     let text = body[start..end].trim();
     (!text.is_empty()).then(|| text.to_string())
-}
-
-/// The account id in an ARN (`arn:aws:iam::123456789012:role/x`).
-pub fn arn_account(arn: &str) -> Option<&str> {
-    let mut parts = arn.strip_prefix("arn:")?.split(':');
-    let account = parts.nth(3)?;
-    (!account.is_empty() && account.chars().all(|c| c.is_ascii_digit())).then_some(account)
-}
-
-/// The region in an ARN, when it has one.
-pub fn arn_region(arn: &str) -> Option<&str> {
-    let region = arn.strip_prefix("arn:")?.split(':').nth(2)?;
-    (!region.is_empty()).then_some(region)
 }
 
 /// An AWS SDK timestamp as chrono.
@@ -773,6 +761,7 @@ async fn collect_account(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::util::arn::arn_region;
 
     #[test]
     fn error_codes_are_read_from_wrapped_bodies() {

@@ -399,7 +399,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
         Command::Remediate(args) => remediate(args, out),
         Command::IamPolicy(args) => {
             let policy = if args.remediation {
-                crate::decide::remediation::iam_policy()
+                crate::aws::remediate::iam_policy()
             } else {
                 crate::aws::permissions::policy()
             };
@@ -573,8 +573,8 @@ fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<i32, Error> {
     };
     let comparison = match &args.compare {
         Some(p) => {
-            let previous = report::compare::load_previous(p)?;
-            Some(report::compare::compare(
+            let previous = evidence::previous::load_previous(p)?;
+            Some(crate::decide::trend::compare(
                 &previous,
                 &p.display().to_string(),
                 &catalog,
@@ -651,7 +651,7 @@ fn collect_as_kept(
     let bytes =
         serde_json::to_vec_pretty(&collection.snapshot).map_err(|e| Error::Other(e.to_string()))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| Error::Other(e.to_string()))?;
-    let snapshot = crate::sources::load::parse_snapshot(text, Path::new(LIVE_ORIGIN))?;
+    let snapshot = crate::model::load::parse_snapshot(text, Path::new(LIVE_ORIGIN))?;
     Ok((snapshot, bytes))
 }
 
@@ -708,7 +708,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let options = live_options(&args.live, args.evidence.endpoint_url.clone());
     let (snapshot, origin, bytes) = match &args.snapshot {
         Some(p) => (
-            crate::sources::load::read_snapshot(p)?,
+            crate::model::load::read_snapshot(p)?,
             p.display().to_string(),
             None,
         ),
@@ -767,7 +767,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
                 return Ok(gate::EXIT_OK);
             }
         }
-        let opts = remediation::ApplyOptions {
+        let opts = crate::aws::remediate::ApplyOptions {
             allow_modify: args.allow.contains(&Allow::Modify),
             max_actions: args.max_actions,
             concurrency: args.concurrency,
@@ -784,7 +784,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
             let (ctxs, recorder) = crate::aws::session::account_contexts(&config, &options).await?;
             let mut tests = Vec::new();
             for ctx in &ctxs {
-                let mut mine = remediation::Plan {
+                let mut mine = crate::model::remediation::Plan {
                     steps: plan
                         .steps
                         .iter()
@@ -793,7 +793,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
                         .collect(),
                     ..plan.clone()
                 };
-                tests.extend(remediation::apply(&mut mine, ctx, &opts).await);
+                tests.extend(crate::aws::remediate::apply(&mut mine, ctx, &opts).await);
                 for s in mine.steps {
                     if let Some(slot) = plan
                         .steps
@@ -806,7 +806,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
             }
             plan.applied = true;
             for s in plan.steps.iter_mut().filter(|s| s.outcome.is_none()) {
-                s.outcome = Some(remediation::Outcome {
+                s.outcome = Some(crate::model::remediation::Outcome {
                     status: "failed".into(),
                     detail: format!("no credentials for account {}", s.account),
                     started: None,
@@ -826,7 +826,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
                 .record
                 .clone()
                 .unwrap_or_else(|| config.base.join("drready-restore-tests.jsonl"));
-            remediation::record(&path, &tests)
+            crate::sources::dr_tests::record(&path, &tests)
                 .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))?;
             eprintln!(
                 "recorded {} restore test(s) in {} (name it in `[dr_tests] paths` for audits to read)",
@@ -893,7 +893,7 @@ fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<i32, Error> {
 }
 
 fn render_plan(
-    plan: &crate::decide::remediation::Plan,
+    plan: &crate::model::remediation::Plan,
     format: ListFormat,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
@@ -1248,7 +1248,7 @@ fn verify_folder(
     let collected_text =
         crate::util::files::read_text(&collected_path, crate::util::files::MAX_REPORT_BYTES)?;
     let collected: evidence::Collected = serde_json::from_str(&collected_text)
-        .map_err(|e| crate::sources::load::json_error(&collected_path, &e))?;
+        .map_err(|e| crate::util::error::json_error(&collected_path, &e))?;
     let setup = Setup {
         as_of: Some(manifest.evaluated_at),
         documents: &collected.documents,

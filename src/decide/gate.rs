@@ -148,7 +148,7 @@ pub fn judge_plan(
             resource: r.id.to_string(),
             name: r.name().to_string(),
             status,
-            reason: crate::report::reason_of(catalog, eval, &v),
+            reason: crate::evaluate::explain::reason_of(catalog, eval, &v),
             frameworks: c.frameworks.clone(),
             waiver,
         });

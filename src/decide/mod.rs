@@ -4,4 +4,5 @@
 pub mod gate;
 pub mod remediation;
 pub mod score;
+pub mod trend;
 pub mod waivers;

@@ -134,7 +134,7 @@ impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, InputError> {
         let text = crate::util::files::read_text(path, crate::util::files::MAX_SMALL_BYTES)?;
         let b: Baseline =
-            serde_json::from_str(&text).map_err(|e| crate::sources::load::json_error(path, &e))?;
+            serde_json::from_str(&text).map_err(|e| crate::util::error::json_error(path, &e))?;
         if b.version != 1 {
             return Err(InputError::plain(
                 path,

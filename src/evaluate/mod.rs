@@ -13,6 +13,7 @@
 
 pub mod catalog;
 pub mod entities;
+pub mod explain;
 pub mod packed;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -321,7 +322,7 @@ fn test_source(t: &crate::model::snapshot::DrTest) -> String {
 }
 
 pub fn gap_cause(g: &Gap) -> String {
-    if g.error_code.as_deref() == Some(crate::sources::plan::KNOWN_AFTER_APPLY) {
+    if g.error_code.as_deref() == Some(crate::model::plan::KNOWN_AFTER_APPLY) {
         return g.message.clone();
     }
     let mut s = format!("{}:{} failed", g.source, g.operation);
@@ -408,7 +409,7 @@ impl<'a> Judge<'a> {
                                 .map(str::to_string)
                         })
                         .collect(),
-                    live_only: plan && !crate::sources::plan::answerable(ty, &c.facts),
+                    live_only: plan && !crate::model::plan::answerable(ty, &c.facts),
                 });
             }
         }
@@ -609,7 +610,7 @@ impl<'a> Judge<'a> {
                 (Status::NoEvidence, Some(future))
             } else if let Some(g) = self.gap_index.covering(self.gaps, info, &c.read_attrs) {
                 let after_apply =
-                    g.error_code.as_deref() == Some(crate::sources::plan::KNOWN_AFTER_APPLY);
+                    g.error_code.as_deref() == Some(crate::model::plan::KNOWN_AFTER_APPLY);
                 match self.unknown {
                     Some(status) if after_apply => (
                         status,
@@ -877,19 +878,19 @@ impl<'a> Setup<'a> {
 /// `resources` (one pass over the file) and, should a header key follow `resources`, from the whole
 /// file, and the evaluation is run again (two passes).
 pub fn evaluate_path(path: &Path, setup: &Setup<'_>) -> Result<Evaluation, Error> {
-    if let Some(header) = crate::sources::load::read_header_before_resources(path)? {
+    if let Some(header) = crate::model::load::read_header_before_resources(path)? {
         let mut late = false;
         let eval = evaluate(header, setup, path, |sink| {
-            late = crate::sources::load::stream_resources(path, BATCH, sink)?;
+            late = crate::model::load::stream_resources(path, BATCH, sink)?;
             Ok(())
         })?;
         if !late {
             return Ok(eval);
         }
     }
-    let header = crate::sources::load::read_header(path)?;
+    let header = crate::model::load::read_header(path)?;
     evaluate(header, setup, path, |sink| {
-        crate::sources::load::stream_resources(path, BATCH, sink).map(|_| ())
+        crate::model::load::stream_resources(path, BATCH, sink).map(|_| ())
     })
 }
 
@@ -1227,7 +1228,7 @@ fn evaluate(
             f.clone(),
         ));
     }
-    for d in &crate::sources::docs::scheduled(&header.documents) {
+    for d in &crate::model::rules::scheduled(&header.documents) {
         late.push((
             info(
                 &d.path,

@@ -28,6 +28,8 @@ use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub mod previous;
+
 use crate::evaluate::catalog::hex;
 use crate::model::snapshot::{Document, DrTest, Gap, Scope};
 use crate::util::error::{Error, InputError};
@@ -371,7 +373,7 @@ pub fn check_manifest_fields(
     let path = bundle.join("verdicts.json");
     let file = std::fs::File::open(&path).map_err(|e| InputError::io(&path, &e))?;
     let head: ReportHead = serde_json::from_reader(std::io::BufReader::new(file))
-        .map_err(|e| crate::sources::load::json_error(&path, &e))?;
+        .map_err(|e| crate::util::error::json_error(&path, &e))?;
     let checks = [
         (
             "tool version",
@@ -545,7 +547,7 @@ pub fn read_manifest(bundle: &Path) -> Result<Manifest, InputError> {
     let path = bundle.join(MANIFEST);
     let text = std::fs::read_to_string(&path).map_err(|e| InputError::io(&path, &e))?;
     let m: Manifest =
-        serde_json::from_str(&text).map_err(|e| crate::sources::load::json_error(&path, &e))?;
+        serde_json::from_str(&text).map_err(|e| crate::util::error::json_error(&path, &e))?;
     if m.bundle_version != BUNDLE_VERSION {
         return Err(InputError::plain(
             &path,

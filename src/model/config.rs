@@ -448,7 +448,7 @@ impl Config {
             }
         }
         for a in &raw.accounts {
-            if crate::aws::session::arn_account(&a.role_arn).is_none() {
+            if crate::util::arn::arn_account(&a.role_arn).is_none() {
                 return Err(InputError::plain(
                     path,
                     format!(
@@ -465,7 +465,7 @@ impl Config {
             ));
         }
         if let Some(f) = &raw.s3.key_date_format {
-            if !crate::aws::s3::is_date_format(f) {
+            if !crate::util::duration::is_date_format(f) {
                 return Err(InputError::plain(
                     path,
                     format!("`s3.key_date_format` `{f}` is not a strftime date format (e.g. `%Y/%m/%d/`)"),
@@ -481,7 +481,7 @@ impl Config {
                 .docs
                 .paths
                 .iter()
-                .map(|p| crate::sources::disk::normalize(&base.join(p)))
+                .map(|p| crate::util::files::normalize(&base.join(p)))
                 .collect(),
             test_globs: raw.dr_tests.paths.clone(),
             evidence: raw.evidence.clone(),

@@ -3,5 +3,8 @@
 //! No I/O but reading its own files, no Cedar, no AWS SDK.
 
 pub mod config;
+pub mod load;
+pub mod plan;
+pub mod remediation;
 pub mod rules;
 pub mod snapshot;

@@ -1,8 +1,14 @@
 //! The DR rules that every producer of a snapshot shares: the live collectors and the Terraform
 //! plan reader both call these, so that the same facts give the same verdict on both paths.
-//! Pure functions of text and JSON; no I/O.
+//! Pure functions of text, JSON and model records; no I/O.
+
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde_json::Value;
+
+use crate::model::snapshot::{Document, Provenance};
+use crate::util::files::normalize;
 
 /// A JSON value that may be a string or a list of strings.
 pub fn strings(v: Option<&Value>) -> Vec<String> {
@@ -107,6 +113,53 @@ pub fn denies_recovery_point_deletion(policy: &str) -> bool {
             }
     });
     denied
+}
+
+/// The documents a review schedule names, resolved next to the document holding the table, with
+/// what the schedule says of them. Merged into documents that were read, added where not.
+pub fn scheduled(docs: &[Document]) -> Vec<Document> {
+    let mut by_path: BTreeMap<String, Document> =
+        docs.iter().map(|d| (d.path.clone(), d.clone())).collect();
+    let mut order: Vec<String> = docs.iter().map(|d| d.path.clone()).collect();
+    for d in docs {
+        let dir = Path::new(&d.path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        for row in &d.review_schedule {
+            let path = normalize(&dir.join(&row.document)).display().to_string();
+            let entry = by_path.entry(path.clone()).or_insert_with(|| {
+                order.push(path.clone());
+                Document {
+                    path: path.clone(),
+                    title: Some(row.document.clone()),
+                    provenance: Some(Provenance {
+                        source: d.path.clone(),
+                        line: row.line,
+                        at: None,
+                    }),
+                    ..Document::default()
+                }
+            });
+            if entry.next_review.is_none() {
+                entry.next_review = row.next_review;
+                if let Some(l) = row.line {
+                    entry.lines.insert("next_review".into(), l);
+                }
+            }
+            if entry.review_frequency_days.is_none() {
+                entry.review_frequency_days = row.frequency_days;
+            }
+            if entry.owner.is_none() {
+                entry.owner.clone_from(&row.owner);
+            }
+        }
+    }
+    order.dedup();
+    order
+        .into_iter()
+        .filter_map(|p| by_path.remove(&p))
+        .collect()
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ struct Document<'a> {
     warnings: &'a [String],
     not_assessed: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
-    comparison: Option<&'a super::compare::Comparison>,
+    comparison: Option<&'a crate::decide::trend::Comparison>,
 }
 
 #[derive(Serialize)]

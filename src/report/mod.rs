@@ -4,7 +4,6 @@
 //! components, findings grouped by control, no-evidence items) that the table and Markdown share.
 //! Everything is sorted here, so every output is deterministic.
 
-pub mod compare;
 pub mod gate;
 pub mod html;
 pub mod json;
@@ -19,7 +18,6 @@ use serde::Serialize;
 
 use crate::decide::score::Scorecard;
 use crate::evaluate::catalog::{Catalog, Severity};
-use crate::evaluate::entities::Value;
 use crate::evaluate::{Evaluation, Status, Verdict};
 use crate::util::duration;
 
@@ -60,7 +58,7 @@ pub struct Report<'a> {
     /// HTML scorecard template override.
     pub html_template: Option<String>,
     /// The previous audit, when `--compare` gives one.
-    pub comparison: Option<&'a compare::Comparison>,
+    pub comparison: Option<&'a crate::decide::trend::Comparison>,
 }
 
 pub fn render(format: Format, report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
@@ -134,7 +132,7 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// What was not judged at all.
     pub not_assessed: Vec<String>,
-    pub comparison: Option<compare::Comparison>,
+    pub comparison: Option<crate::decide::trend::Comparison>,
 }
 
 /// A gap as one line: what failed, the error code, where, and the first line of the message.
@@ -175,63 +173,9 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// A fact value for people; datetimes with their age at `now`.
-pub fn show_value(v: &Value, now: i64) -> String {
-    match v {
-        Value::Bool(b) => b.to_string(),
-        Value::Long(n) => n.to_string(),
-        Value::Str(s) => format!("\"{s}\""),
-        Value::Datetime(t) => {
-            let when = crate::evaluate::entities::cedar_datetime(*t);
-            let age = now - t;
-            if age >= 0 {
-                format!("{when} ({} ago)", duration::human(age))
-            } else {
-                format!("{when} (in {})", duration::human(-age))
-            }
-        }
-        Value::Duration(s) => duration::human(*s),
-        Value::Set(items) => format!("[{}]", items.join(", ")),
-        Value::Component(i) => format!("component #{i}"),
-    }
-}
-
 /// The facts of a verdict as one line: `backup_retention_days = 3; rds_min_retention_days (param) = 7`.
 pub fn reason(report: &Report<'_>, v: &Verdict) -> String {
-    reason_of(report.catalog, report.eval, v)
-}
-
-/// The facts of a verdict as one line (or its cause, when it has one).
-pub fn reason_of(catalog: &Catalog, eval: &Evaluation, v: &Verdict) -> String {
-    if let Some(cause) = &v.cause {
-        return cause.to_string();
-    }
-    let now = eval.as_of.timestamp();
-    let mut facts: Vec<(&str, Option<&Value>)> = eval
-        .facts(catalog, v)
-        .filter(|(path, _)| *path != "context.now")
-        .collect();
-    // The resource's own facts first, then the component's targets, then parameters.
-    facts.sort_by_key(|(path, _)| {
-        (
-            path.starts_with("context."),
-            path.starts_with("resource.component."),
-        )
-    });
-    let parts: Vec<String> = facts
-        .into_iter()
-        .map(|(path, value)| {
-            let name = match path.strip_prefix("context.params.") {
-                Some(p) => format!("{p} (param)"),
-                None => path.strip_prefix("resource.").unwrap_or(path).to_string(),
-            };
-            match value {
-                Some(v) => format!("{name} = {}", show_value(v, now)),
-                None => format!("{name} absent"),
-            }
-        })
-        .collect();
-    parts.join("; ")
+    crate::evaluate::explain::reason_of(report.catalog, report.eval, v)
 }
 
 fn groups(report: &Report<'_>, status: Status) -> Vec<Group> {

@@ -8,7 +8,8 @@ use std::io::Write;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::{reason_of, Report};
+use super::Report;
+use crate::evaluate::explain::reason_of;
 use crate::evaluate::Status;
 
 pub const OSCAL_VERSION: &str = "1.1.2";

@@ -107,20 +107,3 @@ impl Files for Embedded {
         Ok(out)
     }
 }
-
-/// Normalise a path lexically (`a/./b/../c` → `a/c`), without touching the disk.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}

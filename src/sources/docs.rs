@@ -13,16 +13,16 @@
 //! file and line; extraction itself never fails.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use super::disk::{normalize, Files};
+use super::disk::Files;
 use crate::model::snapshot::{Document, Gap, Link, Provenance, ReviewRow, TargetRow};
 use crate::util::duration;
+use crate::util::files::normalize;
 
 /// Undo UTF-8 that was decoded as Windows-1252 and encoded again (`âœ…` → `✅`). Text that is not
 /// such mojibake comes back unchanged.
@@ -601,53 +601,6 @@ pub fn collect(paths: &[PathBuf], files: &dyn Files) -> (Vec<Document>, Vec<Gap>
         }
     }
     (docs, gaps)
-}
-
-/// The documents a review schedule names, resolved next to the document holding the table, with
-/// what the schedule says of them. Merged into documents that were read, added where not.
-pub fn scheduled(docs: &[Document]) -> Vec<Document> {
-    let mut by_path: BTreeMap<String, Document> =
-        docs.iter().map(|d| (d.path.clone(), d.clone())).collect();
-    let mut order: Vec<String> = docs.iter().map(|d| d.path.clone()).collect();
-    for d in docs {
-        let dir = Path::new(&d.path)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        for row in &d.review_schedule {
-            let path = normalize(&dir.join(&row.document)).display().to_string();
-            let entry = by_path.entry(path.clone()).or_insert_with(|| {
-                order.push(path.clone());
-                Document {
-                    path: path.clone(),
-                    title: Some(row.document.clone()),
-                    provenance: Some(Provenance {
-                        source: d.path.clone(),
-                        line: row.line,
-                        at: None,
-                    }),
-                    ..Document::default()
-                }
-            });
-            if entry.next_review.is_none() {
-                entry.next_review = row.next_review;
-                if let Some(l) = row.line {
-                    entry.lines.insert("next_review".into(), l);
-                }
-            }
-            if entry.review_frequency_days.is_none() {
-                entry.review_frequency_days = row.frequency_days;
-            }
-            if entry.owner.is_none() {
-                entry.owner.clone_from(&row.owner);
-            }
-        }
-    }
-    order.dedup();
-    order
-        .into_iter()
-        .filter_map(|p| by_path.remove(&p))
-        .collect()
 }
 
 #[cfg(test)]

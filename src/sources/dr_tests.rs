@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::disk::Files;
 use crate::model::snapshot::{DrTest, Gap, Provenance};
-use crate::sources::load::json_error;
+use crate::util::error::json_error;
 use crate::util::error::InputError;
 
 /// The DR programme entity, which holds the facts drawn from the whole test history.
@@ -129,6 +129,23 @@ pub fn load(paths: &[PathBuf], files: &dyn Files) -> Result<Vec<DrTest>, InputEr
         }
     }
     Ok(all)
+}
+
+/// Append DR tests to a JSON Lines history file (created when missing).
+pub fn record(path: &std::path::Path, tests: &[DrTest]) -> std::io::Result<()> {
+    if tests.is_empty() {
+        return Ok(());
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let mut text = String::new();
+    for t in tests {
+        text.push_str(&serde_json::to_string(t).map_err(std::io::Error::other)?);
+        text.push('\n');
+    }
+    std::io::Write::write_all(&mut f, text.as_bytes())
 }
 
 #[cfg(test)]

@@ -30,5 +30,5 @@ pub const FILES: &[(&str, &str)] = embed![
 ];
 
 pub fn snapshot() -> Result<Snapshot, InputError> {
-    crate::sources::load::parse_snapshot(SNAPSHOT, Path::new(SNAPSHOT_PATH))
+    crate::model::load::parse_snapshot(SNAPSHOT, Path::new(SNAPSHOT_PATH))
 }

@@ -1,4 +1,4 @@
-//! Offline sources: files read into the model. Saved snapshots (`load`), DR documents (`docs`), DR
+//! Offline sources: files read into the model. DR documents (`docs`), DR
 //! test history (`dr_tests`), Terraform plans (`plan`), the bundled example (`example`) and
 //! synthetic snapshots for benchmarks (`synth`). `disk` is where they read files from: the disk,
 //! or files embedded in the binary.
@@ -7,6 +7,5 @@ pub mod disk;
 pub mod docs;
 pub mod dr_tests;
 pub mod example;
-pub mod load;
 pub mod plan;
 pub mod synth;

@@ -18,96 +18,12 @@ use chrono::{DateTime, Utc};
 use serde_json::Value as J;
 
 use crate::model::config::Config;
+use crate::model::plan::KNOWN_AFTER_APPLY;
 use crate::model::snapshot::{
     BackupPlan, BackupRule, BackupVault, CloudwatchAlarm, Gap, PlanChange, Provenance, RdsDatabase,
     Resource, S3Bucket, Scope, Snapshot, SCHEMA_VERSION,
 };
 use crate::util::error::InputError;
-
-/// The resource facts a plan can tell, by entity type. A control reading any other resource fact
-/// (or the evaluation time: an age) needs live evidence and does not apply to a plan.
-const ANSWERABLE: &[(&str, &[&str])] = &[
-    (
-        "RdsDatabase",
-        &[
-            "name",
-            "kind",
-            "account",
-            "region",
-            "engine",
-            "backup_retention_days",
-            "storage_encrypted",
-            "kms_key_id",
-            "multi_az",
-            "deletion_protection",
-        ],
-    ),
-    (
-        "S3Bucket",
-        &[
-            "name",
-            "account",
-            "region",
-            "encryption",
-            "versioning",
-            "object_lock_mode",
-            "object_lock_days",
-            "lifecycle_expiry_days",
-            "replication_regions",
-            "public_access_blocked",
-        ],
-    ),
-    (
-        "BackupPlan",
-        &[
-            "name",
-            "account",
-            "region",
-            "rule_count",
-            "max_interval",
-            "min_retention_days",
-            "copy_regions",
-            "cross_account_copy",
-        ],
-    ),
-    (
-        "BackupVault",
-        &[
-            "name",
-            "account",
-            "region",
-            "customer_managed_key",
-            "lock_min_retention_days",
-            "deletion_denied",
-            "air_gapped",
-        ],
-    ),
-    (
-        "PlanChange",
-        &[
-            "name",
-            "account",
-            "region",
-            "resource_type",
-            "action",
-            "dr_critical",
-        ],
-    ),
-];
-
-/// Whether a control reading `facts` on `entity_type` can be judged from a plan.
-pub fn answerable(entity_type: &str, facts: &[String]) -> bool {
-    let Some((_, known)) = ANSWERABLE.iter().find(|(t, _)| *t == entity_type) else {
-        return false;
-    };
-    facts.iter().all(|f| match f.strip_prefix("resource.") {
-        Some(attr) if !attr.starts_with("component.") => known.contains(&attr),
-        _ => f != "context.now",
-    })
-}
-
-/// The error code of a gap for a value Terraform knows only after apply.
-pub const KNOWN_AFTER_APPLY: &str = "KnownAfterApply";
 
 /// One planned change, as the plan has it.
 #[derive(Debug, Clone)]
@@ -313,7 +229,7 @@ pub fn read(
     collected_at: DateTime<Utc>,
 ) -> Result<PlannedState, InputError> {
     let plan: J =
-        serde_json::from_str(text).map_err(|e| crate::sources::load::json_error(path, &e))?;
+        serde_json::from_str(text).map_err(|e| crate::util::error::json_error(path, &e))?;
     let format_version = plan
         .get("format_version")
         .and_then(J::as_str)

@@ -199,6 +199,23 @@ pub fn human(seconds: i64) -> String {
     format!("{sign}{text}")
 }
 
+/// Whether a strftime date format is valid (checked up front: chrono panics on a bad one).
+pub fn is_date_format(f: &str) -> bool {
+    use std::fmt::Write;
+    let items = chrono::format::StrftimeItems::new(f);
+    if items
+        .clone()
+        .any(|i| matches!(i, chrono::format::Item::Error))
+    {
+        return false;
+    }
+    let Some(day) = chrono::NaiveDate::from_ymd_opt(2026, 1, 2) else {
+        return false;
+    };
+    let mut s = String::new();
+    write!(s, "{}", day.format_with_items(items)).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

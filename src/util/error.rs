@@ -95,6 +95,16 @@ impl Error {
     }
 }
 
+/// A serde_json error as an input error at its line and column.
+pub fn json_error(path: &Path, e: &serde_json::Error) -> InputError {
+    let text = e.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(i) if e.line() > 0 => text[..i].to_string(),
+        _ => text,
+    };
+    InputError::at(path, e.line(), e.column(), message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 //! exhausted machine. Errors name the file as the user gave it.
 
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::util::error::InputError;
 
@@ -74,6 +74,23 @@ impl Drop for TempDir {
 pub fn read_text(path: &Path, limit: u64) -> Result<String, InputError> {
     let bytes = read_bounded(path, limit).map_err(|e| InputError::io(path, &e))?;
     String::from_utf8(bytes).map_err(|_| InputError::plain(path, "not valid UTF-8"))
+}
+
+/// Normalise a path lexically (`a/./b/../c` → `a/c`), without touching the disk.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Leaf helpers: errors, durations, bounded file reads, text escaping, the big stack Cedar needs.
 //! They use nothing else of drready.
 
+pub mod arn;
 pub mod duration;
 pub mod error;
 pub mod files;

@@ -10,7 +10,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::model::snapshot::{Resource, Snapshot, SnapshotHeader, SCHEMA_VERSION};
-use crate::util::error::InputError;
+use crate::util::error::{json_error, InputError};
 
 const READ_BUFFER: usize = 1 << 20;
 
@@ -32,16 +32,6 @@ fn open(
     Ok(serde_json::Deserializer::from_reader(
         BufReader::with_capacity(READ_BUFFER, file),
     ))
-}
-
-/// A serde_json error as an input error at its line and column.
-pub fn json_error(path: &Path, e: &serde_json::Error) -> InputError {
-    let text = e.to_string();
-    let message = match text.rfind(" at line ") {
-        Some(i) if e.line() > 0 => text[..i].to_string(),
-        _ => text,
-    };
-    InputError::at(path, e.line(), e.column(), message)
 }
 
 fn check_version(path: &Path, version: u32) -> Result<(), InputError> {
