@@ -11,10 +11,11 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
+use drready::decide::settings::Settings;
 use drready::evaluate::catalog::Catalog;
 use drready::evaluate::{evaluate_path, Setup};
 use drready::model::config::Config;
-use drready::report::{self, Format, Report, Settings};
+use drready::report::{self, Format, Report};
 
 fn main() {
     let sizes: Vec<usize> = std::env::var("DRREADY_BENCH_SIZES")
@@ -101,8 +102,8 @@ fn gate(dir: &Path, catalog: &Catalog) {
 fn run(path: &Path, n: usize, catalog: &Catalog, config: &Config) {
     let t = Instant::now();
     let mut count = 0usize;
-    drready::sources::load::read_header_before_resources(path).expect("header");
-    drready::sources::load::stream_resources(path, 512, &mut |b| {
+    drready::model::load::read_header_before_resources(path).expect("header");
+    drready::model::load::stream_resources(path, 512, &mut |b| {
         count += b.len();
         Ok(())
     })

@@ -17,7 +17,7 @@ fn catalog() -> &'static Catalog {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(snapshot) = drready::sources::load::parse_snapshot(text, Path::new("fuzz.json")) else { return };
+    let Ok(snapshot) = drready::model::load::parse_snapshot(text, Path::new("fuzz.json")) else { return };
     let config = Config::default();
     let setup = Setup { threads: 1, ..Setup::new(catalog(), &config) };
     if let Ok(eval) = evaluate_snapshot(snapshot, Path::new("fuzz.json"), &setup) {

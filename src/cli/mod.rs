@@ -9,11 +9,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::decide::gate;
 use crate::decide::score;
+use crate::decide::settings::Settings;
 use crate::evaluate::catalog::{Catalog, Severity};
 use crate::evaluate::{self, Setup};
 use crate::evidence;
 use crate::model::config::Config;
-use crate::report::{self, Format, Report, Settings};
+use crate::report::{self, Format, Report};
 use crate::sources::disk::{Disk, Embedded, Files};
 use crate::sources::{docs, dr_tests};
 use crate::util::error::{Error, InputError};

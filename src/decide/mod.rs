@@ -4,5 +4,6 @@
 pub mod gate;
 pub mod remediation;
 pub mod score;
+pub mod settings;
 pub mod trend;
 pub mod waivers;

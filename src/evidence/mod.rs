@@ -61,7 +61,7 @@ pub struct Manifest {
     pub policy_set_sha256: String,
     /// Where each bundled policy file came from, by name (`policies/rds.cedar`, `my/x.cedar`).
     pub policy_origins: BTreeMap<String, String>,
-    pub settings: crate::report::Settings,
+    pub settings: crate::decide::settings::Settings,
     pub files: Vec<FileEntry>,
 }
 
@@ -600,7 +600,7 @@ mod tests {
             scope: Scope::default(),
             policy_set_sha256: String::new(),
             policy_origins: BTreeMap::new(),
-            settings: crate::report::Settings {
+            settings: crate::decide::settings::Settings {
                 config: None,
                 policies: None,
                 fail_on: None,

@@ -81,7 +81,7 @@ struct Document<'a> {
     snapshot_tool_version: &'a str,
     scope: &'a crate::model::snapshot::Scope,
     policy_set_sha256: &'a str,
-    settings: &'a super::Settings,
+    settings: &'a crate::decide::settings::Settings,
     scorecard: &'a crate::decide::score::Scorecard,
     components: Vec<ComponentOut<'a>>,
     controls: &'a [crate::evaluate::catalog::Control],

@@ -33,22 +33,11 @@ pub enum Format {
     Oscal,
 }
 
-/// The settings a report records, so that a reader knows how it was made.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Settings {
-    pub config: Option<String>,
-    pub policies: Option<String>,
-    pub fail_on: Option<Severity>,
-    pub strict: bool,
-    pub params: crate::model::config::Params,
-}
-
 pub struct Report<'a> {
     pub catalog: &'a Catalog,
     pub eval: &'a Evaluation,
     pub scorecard: &'a Scorecard,
-    pub settings: &'a Settings,
+    pub settings: &'a crate::decide::settings::Settings,
     /// Resources listed per control in the table and Markdown views (JSON lists all).
     pub max_rows: usize,
     /// Markdown template override.
