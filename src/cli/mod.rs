@@ -348,10 +348,18 @@ pub enum ListFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ControlsFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
 #[derive(Debug, Args)]
 pub struct ControlsArgs {
-    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-    pub format: ListFormat,
+    /// `markdown` is the reference in `docs/controls.md`
+    #[arg(long, value_enum, default_value_t = ControlsFormat::Table)]
+    pub format: ControlsFormat,
     /// A folder of `.cedar` files adding or replacing controls
     #[arg(long, value_name = "DIR")]
     pub policies: Option<PathBuf>,
@@ -1516,12 +1524,15 @@ fn controls(args: ControlsArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let catalog = Catalog::load(args.policies.as_deref())?;
     let w = |e| Error::io("writing output", e);
     match args.format {
-        ListFormat::Json => {
+        ControlsFormat::Markdown => {
+            write!(out, "{}", crate::report::controls::markdown(&catalog)).map_err(w)?;
+        }
+        ControlsFormat::Json => {
             let text = serde_json::to_string_pretty(&catalog.controls)
                 .map_err(|e| Error::Other(e.to_string()))?;
             writeln!(out, "{text}").map_err(w)?;
         }
-        ListFormat::Table => {
+        ControlsFormat::Table => {
             let mut t = comfy_table::Table::new();
             t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
                 .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)

@@ -4,6 +4,7 @@
 //! components, findings grouped by control, no-evidence items) that the table and Markdown share.
 //! Everything is sorted here, so every output is deterministic.
 
+pub mod controls;
 pub mod gate;
 pub mod html;
 pub mod json;
