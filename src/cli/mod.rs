@@ -1168,30 +1168,11 @@ fn verify_bundle(
         Some(p) => Some(evidence::verifying_key(p)?),
         None => None,
     };
-    // An archive is unpacked into a temporary folder removed on every path; errors name the
-    // archive, never the temporary folder.
-    let unpacked = if path.is_file() {
-        Some(
-            crate::util::files::TempDir::new("drready-verify")
-                .map_err(|e| Error::io("creating a temporary folder", e))?,
-        )
-    } else {
-        None
-    };
-    let bundle = match &unpacked {
-        Some(t) => evidence::unpack(path, t.path())?,
-        None => path.to_path_buf(),
-    };
-    let result = verify_folder(&bundle, public.as_ref(), out).map_err(|e| match &unpacked {
-        Some(t) => Error::Other(e.to_string().replace(
-            &t.path().display().to_string(),
-            &format!("{}!", path.display()),
-        )),
-        None => e,
-    });
-    drop(unpacked);
-    let (ok, lines) = result?;
+    let (ok, lines) = evidence::verify::verify(path, public.as_ref(), &reproduce_reports)?;
     for l in lines {
+        if l.starts_with("WARNING:") {
+            eprintln!("{l}");
+        }
         writeln!(out, "{l}").map_err(w)?;
     }
     Ok(if ok {
@@ -1201,109 +1182,34 @@ fn verify_bundle(
     })
 }
 
-/// Check a bundle folder; (intact, what was found), stopping at the first mismatch.
-fn verify_folder(
-    bundle: &Path,
-    public: Option<&ed25519_dalek::VerifyingKey>,
-    _out: &mut dyn Write,
-) -> Result<(bool, Vec<String>), Error> {
-    let manifest = evidence::read_manifest(bundle)?;
-    let mut lines = vec![format!(
-        "bundle: {} (drready {}, evaluated at {})",
-        bundle.display(),
-        manifest.tool_version,
-        manifest.evaluated_at.format("%Y-%m-%dT%H:%M:%SZ")
-    )];
-    match evidence::check_signature(bundle, public) {
-        evidence::Signed::Valid => lines.push("signature: valid".into()),
-        evidence::Signed::NotChecked => {
-            let warning = "WARNING: signature NOT CHECKED: pass --public-key to check it; without it anyone who can write the bundle can rewrite it consistently";
-            eprintln!("{warning}");
-            lines.push(warning.into())
-        }
-        evidence::Signed::Unsigned if public.is_some() => {
-            lines.push("MISMATCH: the bundle is unsigned".into());
-            return Ok((false, lines));
-        }
-        evidence::Signed::Unsigned => {
-            let warning = "WARNING: UNSIGNED bundle: its hashes prove it is consistent, not who wrote it (sign with --signing-key)";
-            eprintln!("{warning}");
-            lines.push(warning.into())
-        }
-        evidence::Signed::Invalid(why) => {
-            lines.push(format!("MISMATCH: signature: {why}"));
-            return Ok((false, lines));
-        }
-    }
-    if let Some(diff) = evidence::check_files(bundle, &manifest)? {
-        lines.push(format!("MISMATCH: {diff}"));
-        return Ok((false, lines));
-    }
-    lines.push(format!("files: {} intact", manifest.files.len()));
-    // Re-evaluate the bundled inputs with the bundled policies at the recorded time.
-    let catalog = Catalog::from_named(evidence::policy_files(bundle, &manifest)?)?;
-    if catalog.hash != manifest.policy_set_sha256 {
-        lines.push(format!(
-            "MISMATCH: the bundled policies hash to {}, the manifest says {}",
-            catalog.hash, manifest.policy_set_sha256
-        ));
-        return Ok((false, lines));
-    }
-    let config_path = bundle.join("inputs/config.toml");
-    let config_text =
-        crate::util::files::read_text(&config_path, crate::util::files::MAX_SMALL_BYTES)?;
-    let config = Config::parse(&config_text, &config_path)?;
-    let collected_path = bundle.join("inputs/collected.json");
-    let collected_text =
-        crate::util::files::read_text(&collected_path, crate::util::files::MAX_REPORT_BYTES)?;
-    let collected: evidence::Collected = serde_json::from_str(&collected_text)
-        .map_err(|e| crate::util::error::json_error(&collected_path, &e))?;
-    let setup = Setup {
-        as_of: Some(manifest.evaluated_at),
-        documents: &collected.documents,
-        dr_tests: &collected.dr_tests,
-        gaps: &collected.gaps,
-        ..Setup::new(&catalog, &config)
-    };
-    let eval = evaluate::evaluate_path(&bundle.join("inputs/snapshot.json"), &setup)?;
-    let scorecard = score::score(&catalog, &eval);
+/// The SHA-256 of each rendered report a bundle holds, rendered again from a re-evaluation.
+fn reproduce_reports(
+    catalog: &Catalog,
+    eval: &evaluate::Evaluation,
+    scorecard: &score::Scorecard,
+    settings: &Settings,
+) -> Result<Vec<(String, String)>, Error> {
     let report = Report {
-        catalog: &catalog,
-        eval: &eval,
-        scorecard: &scorecard,
-        settings: &manifest.settings,
+        catalog,
+        eval,
+        scorecard,
+        settings,
         max_rows: 20,
         template: None,
         color: false,
         html_template: None,
         comparison: None,
     };
+    let mut out = Vec::new();
     for (name, content) in bundle_reports(&report) {
         let evidence::Content::Stream(render) = content else {
             continue;
         };
-        // Render again into a hash: the files' hashes were checked against the manifest above.
         let mut hash = evidence::HashWriter::default();
         render(&mut hash).map_err(|e| Error::io(format!("rendering `{name}`"), e))?;
-        let kept = manifest
-            .files
-            .iter()
-            .find(|f| f.path == name)
-            .map(|f| f.sha256.clone());
-        if kept != Some(hash.hex()) {
-            lines.push(format!(
-                "MISMATCH: re-evaluating the bundled inputs does not reproduce `{name}`"
-            ));
-            return Ok((false, lines));
-        }
+        out.push((name, hash.hex()));
     }
-    if let Some(diff) = evidence::check_manifest_fields(bundle, &manifest, &eval)? {
-        lines.push(format!("MISMATCH: {diff}"));
-        return Ok((false, lines));
-    }
-    lines.push("re-evaluation: identical verdicts, scorecard and reports".into());
-    lines.push("verified".into());
-    Ok((true, lines))
+    Ok(out)
 }
 
 fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<i32, Error> {

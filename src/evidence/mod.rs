@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub mod previous;
+pub mod verify;
 
 use crate::evaluate::catalog::hex;
 use crate::model::snapshot::{Document, DrTest, Gap, Scope};

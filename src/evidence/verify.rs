@@ -1,0 +1,134 @@
+//! Verifying a bundle, months later: the signature (when a public key is given), every file's size
+//! and hash against the manifest, no file added, and a re-evaluation of the bundled inputs with
+//! the bundled policies at the recorded time that must reproduce the bundled verdicts, scorecard
+//! and reports byte for byte.
+
+use std::path::Path;
+
+use ed25519_dalek::VerifyingKey;
+
+use crate::decide::score::{self, Scorecard};
+use crate::decide::settings::Settings;
+use crate::evaluate::catalog::Catalog;
+use crate::evaluate::{self, Evaluation, Setup};
+use crate::model::config::Config;
+use crate::util::error::Error;
+
+/// Renders the reports a bundle holds from a re-evaluation: (file name, SHA-256 hex) each. The
+/// caller knows which reports a bundle holds; verification only compares.
+pub type Reproduce =
+    dyn Fn(&Catalog, &Evaluation, &Scorecard, &Settings) -> Result<Vec<(String, String)>, Error>;
+
+/// Verify a bundle folder or archive: (intact, what was found, warnings included), stopping at
+/// the first mismatch. An archive is unpacked into a temporary folder removed on every path;
+/// errors name the archive, never the temporary folder.
+pub fn verify(
+    path: &Path,
+    public: Option<&VerifyingKey>,
+    reproduce: &Reproduce,
+) -> Result<(bool, Vec<String>), Error> {
+    let unpacked = if path.is_file() {
+        Some(
+            crate::util::files::TempDir::new("drready-verify")
+                .map_err(|e| Error::io("creating a temporary folder", e))?,
+        )
+    } else {
+        None
+    };
+    let bundle = match &unpacked {
+        Some(t) => super::unpack(path, t.path())?,
+        None => path.to_path_buf(),
+    };
+    verify_folder(&bundle, public, reproduce).map_err(|e| match &unpacked {
+        Some(t) => Error::Other(e.to_string().replace(
+            &t.path().display().to_string(),
+            &format!("{}!", path.display()),
+        )),
+        None => e,
+    })
+}
+
+/// Check a bundle folder; (intact, what was found), stopping at the first mismatch.
+fn verify_folder(
+    bundle: &Path,
+    public: Option<&VerifyingKey>,
+    reproduce: &Reproduce,
+) -> Result<(bool, Vec<String>), Error> {
+    let manifest = super::read_manifest(bundle)?;
+    let mut lines = vec![format!(
+        "bundle: {} (drready {}, evaluated at {})",
+        bundle.display(),
+        manifest.tool_version,
+        manifest.evaluated_at.format("%Y-%m-%dT%H:%M:%SZ")
+    )];
+    match super::check_signature(bundle, public) {
+        super::Signed::Valid => lines.push("signature: valid".into()),
+        super::Signed::NotChecked => {
+            lines.push("WARNING: signature NOT CHECKED: pass --public-key to check it; without it anyone who can write the bundle can rewrite it consistently".into());
+        }
+        super::Signed::Unsigned if public.is_some() => {
+            lines.push("MISMATCH: the bundle is unsigned".into());
+            return Ok((false, lines));
+        }
+        super::Signed::Unsigned => {
+            lines.push("WARNING: UNSIGNED bundle: its hashes prove it is consistent, not who wrote it (sign with --signing-key)".into());
+        }
+        super::Signed::Invalid(why) => {
+            lines.push(format!("MISMATCH: signature: {why}"));
+            return Ok((false, lines));
+        }
+    }
+    if let Some(diff) = super::check_files(bundle, &manifest)? {
+        lines.push(format!("MISMATCH: {diff}"));
+        return Ok((false, lines));
+    }
+    lines.push(format!("files: {} intact", manifest.files.len()));
+    // Re-evaluate the bundled inputs with the bundled policies at the recorded time.
+    let catalog = Catalog::from_named(super::policy_files(bundle, &manifest)?)?;
+    if catalog.hash != manifest.policy_set_sha256 {
+        lines.push(format!(
+            "MISMATCH: the bundled policies hash to {}, the manifest says {}",
+            catalog.hash, manifest.policy_set_sha256
+        ));
+        return Ok((false, lines));
+    }
+    let config_path = bundle.join("inputs/config.toml");
+    let config_text =
+        crate::util::files::read_text(&config_path, crate::util::files::MAX_SMALL_BYTES)?;
+    let config = Config::parse(&config_text, &config_path)?;
+    let collected_path = bundle.join("inputs/collected.json");
+    let collected_text =
+        crate::util::files::read_text(&collected_path, crate::util::files::MAX_REPORT_BYTES)?;
+    let collected: super::Collected = serde_json::from_str(&collected_text)
+        .map_err(|e| crate::util::error::json_error(&collected_path, &e))?;
+    let setup = Setup {
+        as_of: Some(manifest.evaluated_at),
+        documents: &collected.documents,
+        dr_tests: &collected.dr_tests,
+        gaps: &collected.gaps,
+        ..Setup::new(&catalog, &config)
+    };
+    let eval = evaluate::evaluate_path(&bundle.join("inputs/snapshot.json"), &setup)?;
+    let scorecard = score::score(&catalog, &eval);
+    for (name, sha256) in reproduce(&catalog, &eval, &scorecard, &manifest.settings)? {
+        // The files' hashes were checked against the manifest above.
+        let kept = manifest
+            .files
+            .iter()
+            .find(|f| f.path == name)
+            .map(|f| &f.sha256);
+        if kept != Some(&sha256) {
+            lines.push(format!(
+                "MISMATCH: re-evaluating the bundled inputs does not reproduce `{name}`"
+            ));
+            return Ok((false, lines));
+        }
+    }
+    if let Some(diff) = super::check_manifest_fields(bundle, &manifest, &eval)? {
+        lines.push(format!("MISMATCH: {diff}"));
+        return Ok((false, lines));
+    }
+    lines.push("re-evaluation: identical verdicts, scorecard and reports".into());
+    lines.push("verified".into());
+    Ok((true, lines))
+}
