@@ -89,6 +89,7 @@ fn gate(dir: &Path, catalog: &Catalog) {
         terraform_version: "1.9.8",
         actions: &empty,
         unknown: "no_evidence",
+        exit_code: drready::cli::Exit::from(outcome.decision).code(),
     };
     drready::report::gate::render(drready::report::gate::GateFormat::Sarif, &report, &mut sink)
         .expect("render");

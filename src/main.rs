@@ -1,8 +1,7 @@
-//! The `drready` binary: parse arguments, run, and map the outcome to an exit code (see `gate`).
+//! The `drready` binary: parse arguments, run, and map the outcome to an exit code (`cli::exit`).
 
 use clap::Parser;
-use drready::cli::{self, Cli};
-use drready::decide::gate;
+use drready::cli::{self, Cli, Exit};
 use drready::util::error::Error;
 
 fn main() {
@@ -10,14 +9,14 @@ fn main() {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let code = match cli::run(cli, &mut out) {
-        Ok(code) => code,
+        Ok(exit) => exit.code(),
         // A closed pipe (`drready audit | head`) is not an error.
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
-            gate::EXIT_OK
+            Exit::Ok.code()
         }
         Err(e) => {
             eprintln!("error: {}", drready::util::text::escape(&e.to_string()));
-            gate::EXIT_ERROR
+            Exit::Error.code()
         }
     };
     std::process::exit(code);

@@ -1,39 +1,40 @@
-//! The run's verdict as an exit code, decided once, here. Renderers never decide it.
-//!
-//! | code | meaning |
-//! |---|---|
-//! | 0 | success (or the gate passed) |
-//! | 1 | a failing control at or above `--fail-on` |
-//! | 2 | error: bad input or a tool failure |
-//! | 3 | incomplete evidence under `--strict` (some verdict is no_evidence) |
+//! The run's verdict, decided once, here: an audit's `Decision`, and a plan's `GateOutcome` with
+//! its findings, waivers and baseline. Renderers never decide it; the CLI maps a decision to an
+//! exit code (`cli::exit`).
 
 use crate::evaluate::catalog::{Catalog, Severity};
 use crate::evaluate::{Evaluation, Status};
 
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_FINDINGS: i32 = 1;
-pub const EXIT_ERROR: i32 = 2;
-pub const EXIT_INCOMPLETE: i32 = 3;
+/// What a run concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Nothing blocks: no failure at or above the threshold (or no threshold).
+    Pass,
+    /// A failing control at or above `--fail-on` (for a plan: a blocking finding).
+    Findings,
+    /// Incomplete evidence under `--strict`: some verdict is no_evidence.
+    Incomplete,
+}
 
-/// What the run should exit with. A failing finding outranks incomplete evidence.
-pub fn exit_code(
+/// What an audit concluded. A failing finding outranks incomplete evidence.
+pub fn decide(
     catalog: &Catalog,
     eval: &Evaluation,
     fail_on: Option<Severity>,
     strict: bool,
-) -> i32 {
+) -> Decision {
     if let Some(threshold) = fail_on {
         let failed = eval.statuses().any(|(c, _, s)| {
             s == Status::Fail && catalog.controls[c as usize].severity >= threshold
         });
         if failed {
-            return EXIT_FINDINGS;
+            return Decision::Findings;
         }
     }
     if strict && eval.statuses().any(|(_, _, s)| s == Status::NoEvidence) {
-        return EXIT_INCOMPLETE;
+        return Decision::Incomplete;
     }
-    EXIT_OK
+    Decision::Pass
 }
 
 /// A finding of the gate: a control that failed, lacked evidence, or was accepted.
@@ -95,7 +96,9 @@ pub struct GateOutcome {
     pub resources: usize,
     /// Findings that fail the gate.
     pub blocking: usize,
-    pub exit_code: i32,
+    /// The JSON report records the exit code this maps to, after `blocking`.
+    #[serde(skip)]
+    pub decision: Decision,
 }
 
 /// Judge a plan's evaluation: waivers, then the baseline, then the threshold.
@@ -170,7 +173,11 @@ pub fn judge_plan(
         not_applicable,
         resources: eval.resources.len(),
         blocking,
-        exit_code: if blocking > 0 { EXIT_FINDINGS } else { EXIT_OK },
+        decision: if blocking > 0 {
+            Decision::Findings
+        } else {
+            Decision::Pass
+        },
         findings,
     }
 }

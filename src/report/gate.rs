@@ -7,7 +7,7 @@ use std::io::Write;
 use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::json;
 
-use crate::decide::gate::{FindingStatus, GateOutcome};
+use crate::decide::gate::{Decision, FindingStatus, GateOutcome};
 use crate::evaluate::catalog::{Catalog, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -29,6 +29,8 @@ pub struct GateReport<'a> {
     pub actions: &'a BTreeMap<String, usize>,
     /// What values known only after apply count as: `no_evidence`, `pass` or `fail`.
     pub unknown: &'a str,
+    /// The exit code the CLI gives the outcome, recorded in the JSON report.
+    pub exit_code: i32,
 }
 
 pub fn render(format: GateFormat, r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
@@ -45,7 +47,7 @@ pub fn render(format: GateFormat, r: &GateReport<'_>, out: &mut dyn Write) -> st
                 "actions": r.actions,
                 "unknown": r.unknown,
                 "policy_set_sha256": r.catalog.hash,
-                "outcome": r.outcome,
+                "outcome": outcome_json(r)?,
             });
             writeln!(
                 out,
@@ -59,8 +61,17 @@ pub fn render(format: GateFormat, r: &GateReport<'_>, out: &mut dyn Write) -> st
     }
 }
 
+/// The outcome as JSON, its exit code last (where the field stood when the outcome carried it).
+fn outcome_json(r: &GateReport<'_>) -> std::io::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(r.outcome).map_err(std::io::Error::other)?;
+    if let Some(map) = v.as_object_mut() {
+        map.insert("exit_code".into(), json!(r.exit_code));
+    }
+    Ok(v)
+}
+
 fn verdict_line(o: &GateOutcome) -> String {
-    if o.exit_code == 0 {
+    if o.decision == Decision::Pass {
         format!(
             "PASSED: no failing control at or above `{}`",
             o.fail_on.as_str()
@@ -125,7 +136,11 @@ fn md_cell(s: &str) -> String {
 
 fn markdown(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let o = r.outcome;
-    let icon = if o.exit_code == 0 { "✅" } else { "❌" };
+    let icon = if o.decision == Decision::Pass {
+        "✅"
+    } else {
+        "❌"
+    };
     writeln!(out, "### {icon} drready DR gate: {}\n", verdict_line(o))?;
     let changes: Vec<String> = r.actions.iter().map(|(a, n)| format!("{n} {a}")).collect();
     writeln!(

@@ -1,0 +1,89 @@
+//! `drready gate`: judge a Terraform plan before it is applied.
+
+use super::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnknownAs {
+    /// Neither pass nor fail (the default)
+    NoEvidence,
+    Pass,
+    Fail,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The plan as JSON: `terraform show -json plan.out > plan.json`
+    #[arg(long, value_name = "FILE")]
+    pub plan: PathBuf,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    /// Exit 1 when a control of this severity or higher fails
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity, default_value = "high")]
+    pub fail_on: Severity,
+    /// What a value known only after apply counts as
+    #[arg(long, value_enum, default_value_t = UnknownAs::NoEvidence)]
+    pub unknown: UnknownAs,
+    /// Accepted findings: control, resource pattern, justification, owner, expiry (TOML)
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Fail only on findings that are not in this baseline
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the current failures as a baseline
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = report::gate::GateFormat::Table)]
+    pub format: report::gate::GateFormat,
+}
+
+pub(super) fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<Exit, Error> {
+    let catalog = Catalog::load(args.judge.policies.as_deref())?;
+    let config = load_config(args.judge.config.as_deref())?;
+    let text = crate::util::files::read_text(&args.plan, crate::util::files::MAX_PLAN_BYTES)?;
+    let as_of = args.judge.as_of.unwrap_or_else(Utc::now);
+    let planned = crate::sources::plan::read(&text, &args.plan, &config, as_of)?;
+    let waivers = match &args.waivers {
+        Some(p) => crate::decide::waivers::load(p, &catalog)?,
+        None => Vec::new(),
+    };
+    let baseline = match &args.baseline {
+        Some(p) => Some(crate::decide::waivers::Baseline::load(p)?),
+        None => None,
+    };
+    let unknown = match args.unknown {
+        UnknownAs::NoEvidence => None,
+        UnknownAs::Pass => Some(evaluate::Status::Pass),
+        UnknownAs::Fail => Some(evaluate::Status::Fail),
+    };
+    let setup = Setup {
+        as_of: Some(as_of),
+        plan: true,
+        unknown,
+        ..Setup::new(&catalog, &config)
+    };
+    let eval = evaluate::evaluate_snapshot(planned.snapshot, &args.plan, &setup)?;
+    let outcome =
+        crate::decide::gate::judge_plan(&catalog, &eval, &waivers, baseline.as_ref(), args.fail_on);
+    if let Some(p) = &args.write_baseline {
+        outcome.baseline().write(p)?;
+    }
+    let plan_name = args.plan.display().to_string();
+    let report = report::gate::GateReport {
+        catalog: &catalog,
+        outcome: &outcome,
+        plan: &plan_name,
+        format_version: &planned.format_version,
+        terraform_version: &planned.terraform_version,
+        actions: &planned.actions,
+        unknown: match args.unknown {
+            UnknownAs::NoEvidence => "no_evidence",
+            UnknownAs::Pass => "pass",
+            UnknownAs::Fail => "fail",
+        },
+        exit_code: Exit::from(outcome.decision).code(),
+    };
+    report::gate::render(args.format, &report, out)
+        .map_err(|e| Error::io("writing the report", e))?;
+    Ok(Exit::from(outcome.decision))
+}
