@@ -625,9 +625,19 @@ fn every_attribute_named_in_a_gap_is_in_the_schema() {
         .iter()
         .map(|a| ("dr_tests::HISTORY_FACTS".to_string(), (*a).to_string()))
         .collect();
-    let mut files = vec![root.join("src/plan.rs")];
-    for e in std::fs::read_dir(root.join("src/collect")).unwrap() {
-        files.push(e.unwrap().path());
+    // Every producer of gaps: the offline sources (Terraform plans, documents, test history) and
+    // the AWS collectors.
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("src/sources"), root.join("src/aws")];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                files.push(p);
+            }
+        }
     }
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
