@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::backup;
 use super::cloudwatch::LagQuery;
-use super::session::{each_page, time, Ctx};
+use super::session::{each_page, time, Ctx, Failure};
 use crate::model::snapshot::{Gap, Provenance, RdsDatabase, Replica, Resource, SnapshotSummary};
 use crate::util::arn::arn_region;
 
@@ -56,77 +56,29 @@ pub struct Raw {
 pub async fn collect(ctx: &Ctx) -> Raw {
     let client = ctx.rds();
     let mut raw = Raw::default();
-    let at = Some(ctx.now);
-    let prov = |op: &str| {
-        Some(Provenance {
-            source: format!("rds:{op}"),
-            line: None,
-            at,
-        })
-    };
+    instances(ctx, &client, &mut raw).await;
+    let globals = global_clusters(ctx, &client).await;
+    clusters(ctx, &client, &globals, &mut raw).await;
+    snapshots(ctx, &client, &mut raw).await;
+    raw
+}
 
-    // Instances (cluster members and read replicas are judged through their primary).
+fn provenance(ctx: &Ctx, op: &str) -> Option<Provenance> {
+    Some(Provenance {
+        source: format!("rds:{op}"),
+        line: None,
+        at: Some(ctx.now),
+    })
+}
+
+/// Instances (cluster members and read replicas are judged through their primary).
+async fn instances(ctx: &Ctx, client: &aws_sdk_rds::Client, raw: &mut Raw) {
     let listed = each_page(
         ctx,
         client.describe_db_instances().into_paginator().send(),
         |page| {
-            for d in page.db_instances() {
-                // drready's own restore tests are scratch copies, not databases to judge.
-                let scratch = d
-                    .tag_list()
-                    .iter()
-                    .any(|t| t.key() == Some(crate::model::remediation::RESTORE_TEST_TAG));
-                if d.db_cluster_identifier().is_some()
-                    || d.read_replica_source_db_instance_identifier().is_some()
-                    || scratch
-                {
-                    continue;
-                }
-                let name = d.db_instance_identifier().unwrap_or_default().to_string();
-                let replicas: Vec<String> = d
-                    .read_replica_db_instance_identifiers()
-                    .iter()
-                    .map(|r| replica_arn(r, ctx, "db"))
-                    .collect();
-                let lag = replicas
-                    .iter()
-                    .map(|arn| LagQuery::instance(arn, &ctx.region))
-                    .collect();
-                let record = RdsDatabase {
-                    id: d
-                        .db_instance_arn()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| own_arn(ctx, "db", &name)),
-                    name: Some(name),
-                    account: ctx.account.clone(),
-                    region: ctx.region.clone(),
-                    tags: tags(d.tag_list().iter().map(|t| (t.key(), t.value()))),
-                    engine: d.engine().map(str::to_string),
-                    backup_retention_days: d.backup_retention_period().map(|n| n.max(0) as u32),
-                    latest_restorable_time: d.latest_restorable_time().and_then(time),
-                    storage_encrypted: d.storage_encrypted(),
-                    kms_key_id: d.kms_key_id().map(str::to_string),
-                    multi_az: d.multi_az(),
-                    deletion_protection: d.deletion_protection(),
-                    replicas: Some(replica_records(&replicas, &ctx.region)),
-                    // The API leaves out empty lists: none listed is none.
-                    replicated_backup_regions: Some(
-                        d.db_instance_automated_backups_replications()
-                            .iter()
-                            .filter_map(|r| r.db_instance_automated_backups_arn())
-                            .filter_map(arn_region)
-                            .map(str::to_string)
-                            .collect(),
-                    ),
-                    provenance: prov("DescribeDBInstances"),
-                    ..RdsDatabase::default()
-                };
-                raw.dbs.push(Db {
-                    cluster: false,
-                    record,
-                    lag,
-                });
-            }
+            raw.dbs
+                .extend(page.db_instances().iter().filter_map(|d| instance(ctx, d)))
         },
     )
     .await;
@@ -140,10 +92,76 @@ pub async fn collect(ctx: &Ctx) -> Raw {
             &[],
         ));
     }
+}
 
-    // Aurora global databases: the writer's secondaries are its cross-region replicas.
+/// An instance judged as a database of its own: not a cluster member, a read replica, or one of
+/// drready's own restore tests (scratch copies).
+fn instance(ctx: &Ctx, d: &aws_sdk_rds::types::DbInstance) -> Option<Db> {
+    let scratch = d
+        .tag_list()
+        .iter()
+        .any(|t| t.key() == Some(crate::model::remediation::RESTORE_TEST_TAG));
+    if d.db_cluster_identifier().is_some()
+        || d.read_replica_source_db_instance_identifier().is_some()
+        || scratch
+    {
+        return None;
+    }
+    let name = d.db_instance_identifier().unwrap_or_default().to_string();
+    let replicas: Vec<String> = d
+        .read_replica_db_instance_identifiers()
+        .iter()
+        .map(|r| replica_arn(r, ctx, "db"))
+        .collect();
+    let lag = replicas
+        .iter()
+        .map(|arn| LagQuery::instance(arn, &ctx.region))
+        .collect();
+    let record = RdsDatabase {
+        id: d
+            .db_instance_arn()
+            .map(str::to_string)
+            .unwrap_or_else(|| own_arn(ctx, "db", &name)),
+        name: Some(name),
+        account: ctx.account.clone(),
+        region: ctx.region.clone(),
+        tags: tags(d.tag_list().iter().map(|t| (t.key(), t.value()))),
+        engine: d.engine().map(str::to_string),
+        backup_retention_days: d.backup_retention_period().map(|n| n.max(0) as u32),
+        latest_restorable_time: d.latest_restorable_time().and_then(time),
+        storage_encrypted: d.storage_encrypted(),
+        kms_key_id: d.kms_key_id().map(str::to_string),
+        multi_az: d.multi_az(),
+        deletion_protection: d.deletion_protection(),
+        replicas: Some(replica_records(&replicas, &ctx.region)),
+        // The API leaves out empty lists: none listed is none.
+        replicated_backup_regions: Some(
+            d.db_instance_automated_backups_replications()
+                .iter()
+                .filter_map(|r| r.db_instance_automated_backups_arn())
+                .filter_map(arn_region)
+                .map(str::to_string)
+                .collect(),
+        ),
+        provenance: provenance(ctx, "DescribeDBInstances"),
+        ..RdsDatabase::default()
+    };
+    Some(Db {
+        cluster: false,
+        record,
+        lag,
+    })
+}
+
+/// Aurora global databases: each writer's secondaries, its cross-region replicas.
+struct Globals {
+    secondaries: HashMap<String, Vec<String>>,
+    /// DescribeGlobalClusters failed: a global cluster's replicas are unknown.
+    failed: Option<Failure>,
+}
+
+async fn global_clusters(ctx: &Ctx, client: &aws_sdk_rds::Client) -> Globals {
     let mut global_secondaries: HashMap<String, Vec<String>> = HashMap::new();
-    let mut global_failed = None;
     let listed = each_page(
         ctx,
         client.describe_global_clusters().into_paginator().send(),
@@ -167,89 +185,28 @@ pub async fn collect(ctx: &Ctx) -> Raw {
         },
     )
     .await;
-    if let Err(f) = listed {
-        global_failed = Some(f);
+    Globals {
+        secondaries: global_secondaries,
+        failed: listed.err(),
     }
+}
 
-    // Clusters.
+/// Clusters (a cluster replicating from another is judged through its source).
+async fn clusters(ctx: &Ctx, client: &aws_sdk_rds::Client, globals: &Globals, raw: &mut Raw) {
+    let mut gaps = Vec::new();
     let listed = each_page(
         ctx,
         client.describe_db_clusters().into_paginator().send(),
         |page| {
-            for c in page.db_clusters() {
-                if c.replication_source_identifier().is_some() {
-                    continue;
-                }
-                let name = c.db_cluster_identifier().unwrap_or_default().to_string();
-                let id = c
-                    .db_cluster_arn()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| own_arn(ctx, "cluster", &name));
-                let read_replicas: Vec<String> = c
-                    .read_replica_identifiers()
-                    .iter()
-                    .map(|r| replica_arn(r, ctx, "cluster"))
-                    .collect();
-                let secondaries = global_secondaries.get(&id).cloned().unwrap_or_default();
-                let mut lag: Vec<LagQuery> = read_replicas
-                    .iter()
-                    .map(|arn| LagQuery::binlog_cluster(arn, &ctx.region))
-                    .collect();
-                lag.extend(
-                    secondaries
-                        .iter()
-                        .map(|arn| LagQuery::global_cluster(arn, &ctx.region)),
-                );
-                let mut all = read_replicas.clone();
-                all.extend(secondaries);
-                // A global database whose membership could not be read has unknown replicas.
-                let replicas = match (&global_failed, c.global_cluster_identifier()) {
-                    (Some(f), Some(_)) => {
-                        raw.gaps.push(ctx.gap(
-                            "rds",
-                            "DescribeGlobalClusters",
-                            f,
-                            Some(&id),
-                            Some("rds_cluster"),
-                            &[
-                                "dr_regions",
-                                "replica_count",
-                                "replica_lag_max",
-                                "replicas_without_lag_alarm",
-                            ],
-                        ));
-                        None
-                    }
-                    _ => Some(replica_records(&all, &ctx.region)),
-                };
-                let record = RdsDatabase {
-                    id,
-                    name: Some(name),
-                    account: ctx.account.clone(),
-                    region: ctx.region.clone(),
-                    tags: tags(c.tag_list().iter().map(|t| (t.key(), t.value()))),
-                    engine: c.engine().map(str::to_string),
-                    backup_retention_days: c.backup_retention_period().map(|n| n.max(0) as u32),
-                    latest_restorable_time: c.latest_restorable_time().and_then(time),
-                    storage_encrypted: c.storage_encrypted(),
-                    kms_key_id: c.kms_key_id().map(str::to_string),
-                    multi_az: c.multi_az(),
-                    deletion_protection: c.deletion_protection(),
-                    replicas,
-                    // Aurora keeps no replicated automated backups; copies are snapshots.
-                    replicated_backup_regions: Some(Vec::new()),
-                    provenance: prov("DescribeDBClusters"),
-                    ..RdsDatabase::default()
-                };
-                raw.dbs.push(Db {
-                    cluster: true,
-                    record,
-                    lag,
-                });
-            }
+            let found = page
+                .db_clusters()
+                .iter()
+                .filter_map(|c| cluster(ctx, c, globals, &mut gaps));
+            raw.dbs.extend(found);
         },
     )
     .await;
+    raw.gaps.extend(gaps);
     if let Err(f) = listed {
         raw.gaps.push(ctx.gap(
             "rds",
@@ -260,14 +217,94 @@ pub async fn collect(ctx: &Ctx) -> Raw {
             &[],
         ));
     }
+}
 
-    // Snapshots, automated and manual, listed once per region and grouped by database.
+fn cluster(
+    ctx: &Ctx,
+    c: &aws_sdk_rds::types::DbCluster,
+    globals: &Globals,
+    gaps: &mut Vec<Gap>,
+) -> Option<Db> {
+    if c.replication_source_identifier().is_some() {
+        return None;
+    }
+    let name = c.db_cluster_identifier().unwrap_or_default().to_string();
+    let id = c
+        .db_cluster_arn()
+        .map(str::to_string)
+        .unwrap_or_else(|| own_arn(ctx, "cluster", &name));
+    let read_replicas: Vec<String> = c
+        .read_replica_identifiers()
+        .iter()
+        .map(|r| replica_arn(r, ctx, "cluster"))
+        .collect();
+    let secondaries = globals.secondaries.get(&id).cloned().unwrap_or_default();
+    let mut lag: Vec<LagQuery> = read_replicas
+        .iter()
+        .map(|arn| LagQuery::binlog_cluster(arn, &ctx.region))
+        .collect();
+    lag.extend(
+        secondaries
+            .iter()
+            .map(|arn| LagQuery::global_cluster(arn, &ctx.region)),
+    );
+    let mut all = read_replicas.clone();
+    all.extend(secondaries);
+    // A global database whose membership could not be read has unknown replicas.
+    let replicas = match (&globals.failed, c.global_cluster_identifier()) {
+        (Some(f), Some(_)) => {
+            gaps.push(ctx.gap(
+                "rds",
+                "DescribeGlobalClusters",
+                f,
+                Some(&id),
+                Some("rds_cluster"),
+                &[
+                    "dr_regions",
+                    "replica_count",
+                    "replica_lag_max",
+                    "replicas_without_lag_alarm",
+                ],
+            ));
+            None
+        }
+        _ => Some(replica_records(&all, &ctx.region)),
+    };
+    let record = RdsDatabase {
+        id,
+        name: Some(name),
+        account: ctx.account.clone(),
+        region: ctx.region.clone(),
+        tags: tags(c.tag_list().iter().map(|t| (t.key(), t.value()))),
+        engine: c.engine().map(str::to_string),
+        backup_retention_days: c.backup_retention_period().map(|n| n.max(0) as u32),
+        latest_restorable_time: c.latest_restorable_time().and_then(time),
+        storage_encrypted: c.storage_encrypted(),
+        kms_key_id: c.kms_key_id().map(str::to_string),
+        multi_az: c.multi_az(),
+        deletion_protection: c.deletion_protection(),
+        replicas,
+        // Aurora keeps no replicated automated backups; copies are snapshots.
+        replicated_backup_regions: Some(Vec::new()),
+        provenance: provenance(ctx, "DescribeDBClusters"),
+        ..RdsDatabase::default()
+    };
+    Some(Db {
+        cluster: true,
+        record,
+        lag,
+    })
+}
+
+/// Snapshots, automated and manual, listed once per region and grouped by database.
+async fn snapshots(ctx: &Ctx, client: &aws_sdk_rds::Client, raw: &mut Raw) {
+    let mut found = Vec::new();
     let listed = each_page(
         ctx,
         client.describe_db_snapshots().into_paginator().send(),
         |page| {
             for s in page.db_snapshots() {
-                raw.snapshots.push(Snap {
+                found.push(Snap {
                     owner: format!("db:{}", s.db_instance_identifier().unwrap_or_default()),
                     region: ctx.region.clone(),
                     created: s.snapshot_create_time().and_then(time),
@@ -283,28 +320,7 @@ pub async fn collect(ctx: &Ctx) -> Raw {
     )
     .await;
     if let Err(f) = listed {
-        raw.snapshots_failed.insert((ctx.region.clone(), false));
-        raw.gaps.push(ctx.gap(
-            "rds",
-            "DescribeDBSnapshots",
-            &f,
-            None,
-            Some("rds_instance"),
-            SNAPSHOT_ATTRS,
-        ));
-        // Copies made into this region are unknown too, whichever region their database is in.
-        raw.gaps.push(Gap {
-            region: None,
-            message: format!("in {}: {}", ctx.region, f.message),
-            ..ctx.gap(
-                "rds",
-                "DescribeDBSnapshots",
-                &f,
-                None,
-                Some("rds_instance"),
-                &["dr_regions"],
-            )
-        });
+        snapshots_failed(ctx, raw, false, "DescribeDBSnapshots", &f);
     }
     let listed = each_page(
         ctx,
@@ -314,7 +330,7 @@ pub async fn collect(ctx: &Ctx) -> Raw {
             .send(),
         |page| {
             for s in page.db_cluster_snapshots() {
-                raw.snapshots.push(Snap {
+                found.push(Snap {
                     owner: format!("cluster:{}", s.db_cluster_identifier().unwrap_or_default()),
                     region: ctx.region.clone(),
                     created: s.snapshot_create_time().and_then(time),
@@ -329,30 +345,27 @@ pub async fn collect(ctx: &Ctx) -> Raw {
     )
     .await;
     if let Err(f) = listed {
-        raw.snapshots_failed.insert((ctx.region.clone(), true));
-        raw.gaps.push(ctx.gap(
-            "rds",
-            "DescribeDBClusterSnapshots",
-            &f,
-            None,
-            Some("rds_cluster"),
-            SNAPSHOT_ATTRS,
-        ));
-        // Copies made into this region are unknown too, whichever region their database is in.
-        raw.gaps.push(Gap {
-            region: None,
-            message: format!("in {}: {}", ctx.region, f.message),
-            ..ctx.gap(
-                "rds",
-                "DescribeDBClusterSnapshots",
-                &f,
-                None,
-                Some("rds_cluster"),
-                &["dr_regions"],
-            )
-        });
+        snapshots_failed(ctx, raw, true, "DescribeDBClusterSnapshots", &f);
     }
-    raw
+    raw.snapshots.extend(found);
+}
+
+/// A snapshot listing failed: the snapshot facts of the region's databases are unknown, and so
+/// are the copies made into this region, whichever region their database is in.
+fn snapshots_failed(ctx: &Ctx, raw: &mut Raw, cluster: bool, op: &str, f: &Failure) {
+    let ty = if cluster {
+        "rds_cluster"
+    } else {
+        "rds_instance"
+    };
+    raw.snapshots_failed.insert((ctx.region.clone(), cluster));
+    raw.gaps
+        .push(ctx.gap("rds", op, f, None, Some(ty), SNAPSHOT_ATTRS));
+    raw.gaps.push(Gap {
+        region: None,
+        message: format!("in {}: {}", ctx.region, f.message),
+        ..ctx.gap("rds", op, f, None, Some(ty), &["dr_regions"])
+    });
 }
 
 fn own_arn(ctx: &Ctx, kind: &str, name: &str) -> String {
