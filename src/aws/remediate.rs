@@ -85,7 +85,6 @@ pub async fn apply(plan: &mut Plan, ctx: &Ctx, opts: &ApplyOptions) -> Vec<DrTes
 }
 
 async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<DrTest>) {
-    let failed = |op: &str, f: Failure| failed_call(op, &f);
     if matches!(
         step.method,
         Method::PointInTimeRestore { .. } | Method::BackupRestore { .. }
@@ -94,185 +93,13 @@ async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<Dr
             return (skip, None);
         }
     }
-    let tags = || {
-        vec![aws_sdk_rds::types::Tag::builder()
-            .key(CREATED_BY_TAG.0)
-            .value(CREATED_BY_TAG.1)
-            .build()]
-    };
     match &step.method {
         Method::RdsSnapshot {
             cluster,
-            identifier: id,
-        } => {
-            let rds = ctx.rds();
-            // Skip while a snapshot is being made, or when one is newer than the RPO.
-            let fresh = step
-                .fresh_within_seconds
-                .map(|s| crate::util::duration::before(ctx.now, s));
-            let existing: Result<Vec<SnapshotState>, _> = if *cluster {
-                ctx.call(
-                    rds.describe_db_cluster_snapshots()
-                        .db_cluster_identifier(id)
-                        .send(),
-                )
-                .await
-                .map(|o| {
-                    o.db_cluster_snapshots()
-                        .iter()
-                        .map(|s| {
-                            (
-                                s.status().map(str::to_string),
-                                s.snapshot_create_time().and_then(time),
-                            )
-                        })
-                        .collect()
-                })
-                .map_err(|e| failure(&e))
-            } else {
-                ctx.call(
-                    rds.describe_db_snapshots()
-                        .db_instance_identifier(id)
-                        .send(),
-                )
-                .await
-                .map(|o| {
-                    o.db_snapshots()
-                        .iter()
-                        .map(|s| {
-                            (
-                                s.status().map(str::to_string),
-                                s.snapshot_create_time().and_then(time),
-                            )
-                        })
-                        .collect()
-                })
-                .map_err(|e| failure(&e))
-            };
-            let existing = match existing {
-                Ok(e) => e,
-                Err(f) => return (failed("DescribeDBSnapshots", f), None),
-            };
-            if existing
-                .iter()
-                .any(|(s, _)| s.as_deref() == Some("creating"))
-            {
-                return (
-                    Outcome::new("skipped", "a snapshot of it is being created"),
-                    None,
-                );
-            }
-            if let (Some(fresh), Some(newest)) =
-                (fresh, existing.iter().filter_map(|(_, t)| *t).max())
-            {
-                if newest >= fresh {
-                    return (
-                        Outcome::new(
-                            "skipped",
-                            format!(
-                                "a snapshot newer than the RPO exists ({})",
-                                newest.format("%Y-%m-%dT%H:%M:%SZ")
-                            ),
-                        ),
-                        None,
-                    );
-                }
-            }
-            let snap = step
-                .call
-                .params
-                .get(if *cluster {
-                    "DBClusterSnapshotIdentifier"
-                } else {
-                    "DBSnapshotIdentifier"
-                })
-                .cloned()
-                .unwrap_or_default();
-            let made = if *cluster {
-                ctx.call(
-                    rds.create_db_cluster_snapshot()
-                        .db_cluster_identifier(id)
-                        .db_cluster_snapshot_identifier(&snap)
-                        .set_tags(Some(tags()))
-                        .send(),
-                )
-                .await
-                .map(|_| ())
-                .map_err(|e| failed("CreateDBClusterSnapshot", failure(&e)))
-            } else {
-                ctx.call(
-                    rds.create_db_snapshot()
-                        .db_instance_identifier(id)
-                        .db_snapshot_identifier(&snap)
-                        .set_tags(Some(tags()))
-                        .send(),
-                )
-                .await
-                .map(|_| ())
-                .map_err(|e| failed("CreateDBSnapshot", failure(&e)))
-            };
-            match made {
-                Ok(()) => {
-                    let mut o = Outcome::new("done", format!("snapshot `{snap}` started"));
-                    o.created = Some(snap);
-                    (o, None)
-                }
-                Err(o) => (o, None),
-            }
-        }
+            identifier,
+        } => (rds_snapshot(ctx, step, *cluster, identifier).await, None),
         Method::BackupJob { vault, role_arn } => {
-            let backup = ctx.backup();
-            let running = ctx
-                .call(
-                    backup
-                        .list_backup_jobs()
-                        .by_resource_arn(&step.resource)
-                        .send(),
-                )
-                .await
-                .map_err(|e| failure(&e));
-            match running {
-                Err(f) => return (failed("ListBackupJobs", f), None),
-                Ok(o) => {
-                    if let Some(j) = o.backup_jobs().iter().find(|j| {
-                        matches!(
-                            j.state().map(|s| s.as_str()),
-                            Some("CREATED" | "PENDING" | "RUNNING")
-                        )
-                    }) {
-                        return (
-                            Outcome::new(
-                                "skipped",
-                                format!(
-                                    "backup job `{}` is running",
-                                    j.backup_job_id().unwrap_or_default()
-                                ),
-                            ),
-                            None,
-                        );
-                    }
-                }
-            }
-            match ctx
-                .call(
-                    backup
-                        .start_backup_job()
-                        .backup_vault_name(vault)
-                        .resource_arn(&step.resource)
-                        .iam_role_arn(role_arn)
-                        .recovery_point_tags(CREATED_BY_TAG.0, CREATED_BY_TAG.1)
-                        .send(),
-                )
-                .await
-            {
-                Ok(o) => {
-                    let id = o.backup_job_id().unwrap_or_default().to_string();
-                    let mut out = Outcome::new("done", format!("backup job `{id}` started"));
-                    out.created = Some(id);
-                    (out, None)
-                }
-                Err(e) => (failed("StartBackupJob", failure(&e)), None),
-            }
+            (backup_job(ctx, step, vault, role_arn).await, None)
         }
         Method::PointInTimeRestore { .. } | Method::BackupRestore { .. }
             if let Some(skip) = already_tested(ctx, &step.name).await =>
@@ -287,53 +114,248 @@ async fn run(ctx: &Ctx, step: &Step, opts: &ApplyOptions) -> (Outcome, Option<Dr
         }
         Method::Modify {
             cluster,
-            identifier: id,
+            identifier,
             setting,
             value,
-        } => {
-            let rds = ctx.rds();
-            let protect = (setting == "DeletionProtection").then_some(true);
-            let retention = (setting == "BackupRetentionPeriod")
-                .then(|| value.parse::<i32>().ok())
-                .flatten();
-            let result = if *cluster {
-                ctx.call(
-                    rds.modify_db_cluster()
-                        .db_cluster_identifier(id)
-                        .set_deletion_protection(protect)
-                        .set_backup_retention_period(retention)
-                        .apply_immediately(true)
-                        .send(),
-                )
-                .await
-                .map(|_| ())
-                .map_err(|e| failure(&e))
-            } else {
-                ctx.call(
-                    rds.modify_db_instance()
-                        .db_instance_identifier(id)
-                        .set_deletion_protection(protect)
-                        .set_backup_retention_period(retention)
-                        .apply_immediately(true)
-                        .send(),
-                )
-                .await
-                .map(|_| ())
-                .map_err(|e| failure(&e))
-            };
-            match result {
-                Ok(()) => (
-                    Outcome::new("done", format!("{setting} set to {value}")),
-                    None,
+        } => (
+            modify(ctx, step, *cluster, identifier, setting, value).await,
+            None,
+        ),
+    }
+}
+
+/// The tag on every snapshot drready takes.
+fn created_by() -> Vec<aws_sdk_rds::types::Tag> {
+    vec![aws_sdk_rds::types::Tag::builder()
+        .key(CREATED_BY_TAG.0)
+        .value(CREATED_BY_TAG.1)
+        .build()]
+}
+
+/// `CreateDBSnapshot` / `CreateDBClusterSnapshot`, skipped while a snapshot is being made, or when
+/// one is newer than the RPO.
+async fn rds_snapshot(ctx: &Ctx, step: &Step, cluster: bool, id: &str) -> Outcome {
+    let failed = |op: &str, f: Failure| failed_call(op, &f);
+    let tags = created_by;
+    let rds = ctx.rds();
+    // Skip while a snapshot is being made, or when one is newer than the RPO.
+    let fresh = step
+        .fresh_within_seconds
+        .map(|s| crate::util::duration::before(ctx.now, s));
+    let existing = existing_snapshots(ctx, &rds, cluster, id).await;
+    let existing = match existing {
+        Ok(e) => e,
+        Err(f) => return failed("DescribeDBSnapshots", f),
+    };
+    if existing
+        .iter()
+        .any(|s| s.status.as_deref() == Some("creating"))
+    {
+        return Outcome::new("skipped", "a snapshot of it is being created");
+    }
+    if let (Some(fresh), Some(newest)) = (fresh, existing.iter().filter_map(|s| s.created).max()) {
+        if newest >= fresh {
+            return Outcome::new(
+                "skipped",
+                format!(
+                    "a snapshot newer than the RPO exists ({})",
+                    newest.format("%Y-%m-%dT%H:%M:%SZ")
                 ),
-                Err(f) => (failed(&step.call.api, f), None),
+            );
+        }
+    }
+    let snap = step
+        .call
+        .params
+        .get(if cluster {
+            "DBClusterSnapshotIdentifier"
+        } else {
+            "DBSnapshotIdentifier"
+        })
+        .cloned()
+        .unwrap_or_default();
+    let made = if cluster {
+        ctx.call(
+            rds.create_db_cluster_snapshot()
+                .db_cluster_identifier(id)
+                .db_cluster_snapshot_identifier(&snap)
+                .set_tags(Some(tags()))
+                .send(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| failed("CreateDBClusterSnapshot", failure(&e)))
+    } else {
+        ctx.call(
+            rds.create_db_snapshot()
+                .db_instance_identifier(id)
+                .db_snapshot_identifier(&snap)
+                .set_tags(Some(tags()))
+                .send(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| failed("CreateDBSnapshot", failure(&e)))
+    };
+    match made {
+        Ok(()) => {
+            let mut o = Outcome::new("done", format!("snapshot `{snap}` started"));
+            o.created = Some(snap);
+            o
+        }
+        Err(o) => o,
+    }
+}
+
+/// `StartBackupJob`, skipped while a backup job of the resource runs.
+async fn backup_job(ctx: &Ctx, step: &Step, vault: &str, role_arn: &str) -> Outcome {
+    let failed = |op: &str, f: Failure| failed_call(op, &f);
+    let backup = ctx.backup();
+    let running = ctx
+        .call(
+            backup
+                .list_backup_jobs()
+                .by_resource_arn(&step.resource)
+                .send(),
+        )
+        .await
+        .map_err(|e| failure(&e));
+    match running {
+        Err(f) => return failed("ListBackupJobs", f),
+        Ok(o) => {
+            if let Some(j) = o.backup_jobs().iter().find(|j| {
+                matches!(
+                    j.state().map(|s| s.as_str()),
+                    Some("CREATED" | "PENDING" | "RUNNING")
+                )
+            }) {
+                return Outcome::new(
+                    "skipped",
+                    format!(
+                        "backup job `{}` is running",
+                        j.backup_job_id().unwrap_or_default()
+                    ),
+                );
             }
         }
+    }
+    match ctx
+        .call(
+            backup
+                .start_backup_job()
+                .backup_vault_name(vault)
+                .resource_arn(&step.resource)
+                .iam_role_arn(role_arn)
+                .recovery_point_tags(CREATED_BY_TAG.0, CREATED_BY_TAG.1)
+                .send(),
+        )
+        .await
+    {
+        Ok(o) => {
+            let id = o.backup_job_id().unwrap_or_default().to_string();
+            let mut out = Outcome::new("done", format!("backup job `{id}` started"));
+            out.created = Some(id);
+            out
+        }
+        Err(e) => failed("StartBackupJob", failure(&e)),
+    }
+}
+
+/// `ModifyDBInstance` / `ModifyDBCluster` of one setting.
+async fn modify(
+    ctx: &Ctx,
+    step: &Step,
+    cluster: bool,
+    id: &str,
+    setting: &str,
+    value: &str,
+) -> Outcome {
+    let failed = |op: &str, f: Failure| failed_call(op, &f);
+    let rds = ctx.rds();
+    let protect = (setting == "DeletionProtection").then_some(true);
+    let retention = (setting == "BackupRetentionPeriod")
+        .then(|| value.parse::<i32>().ok())
+        .flatten();
+    let result = if cluster {
+        ctx.call(
+            rds.modify_db_cluster()
+                .db_cluster_identifier(id)
+                .set_deletion_protection(protect)
+                .set_backup_retention_period(retention)
+                .apply_immediately(true)
+                .send(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| failure(&e))
+    } else {
+        ctx.call(
+            rds.modify_db_instance()
+                .db_instance_identifier(id)
+                .set_deletion_protection(protect)
+                .set_backup_retention_period(retention)
+                .apply_immediately(true)
+                .send(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| failure(&e))
+    };
+    match result {
+        Ok(()) => Outcome::new("done", format!("{setting} set to {value}")),
+        Err(f) => failed(&step.call.api, f),
     }
 }
 
 /// A snapshot's status and creation time.
-type SnapshotState = (Option<String>, Option<DateTime<Utc>>);
+struct SnapshotState {
+    status: Option<String>,
+    created: Option<DateTime<Utc>>,
+}
+
+/// The snapshots of a database (cluster snapshots for a cluster).
+async fn existing_snapshots(
+    ctx: &Ctx,
+    rds: &aws_sdk_rds::Client,
+    cluster: bool,
+    id: &str,
+) -> Result<Vec<SnapshotState>, Failure> {
+    if cluster {
+        ctx.call(
+            rds.describe_db_cluster_snapshots()
+                .db_cluster_identifier(id)
+                .send(),
+        )
+        .await
+        .map(|o| {
+            o.db_cluster_snapshots()
+                .iter()
+                .map(|s| SnapshotState {
+                    status: s.status().map(str::to_string),
+                    created: s.snapshot_create_time().and_then(time),
+                })
+                .collect()
+        })
+        .map_err(|e| failure(&e))
+    } else {
+        ctx.call(
+            rds.describe_db_snapshots()
+                .db_instance_identifier(id)
+                .send(),
+        )
+        .await
+        .map(|o| {
+            o.db_snapshots()
+                .iter()
+                .map(|s| SnapshotState {
+                    status: s.status().map(str::to_string),
+                    created: s.snapshot_create_time().and_then(time),
+                })
+                .collect()
+        })
+        .map_err(|e| failure(&e))
+    }
+}
 
 /// An outcome when a restore test of `source` may not start: one exists, or that is unknown.
 async fn already_tested(ctx: &Ctx, source: &str) -> Option<Outcome> {
