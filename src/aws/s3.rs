@@ -232,13 +232,7 @@ async fn bucket(
         ctx.call(client.get_public_access_block().bucket(name).send()),
     );
     let encryption = or_absent(
-        enc.map_err(|e| failure(&e)).map(|o| {
-            o.server_side_encryption_configuration()
-                .and_then(|c| c.rules().first())
-                .and_then(|r| r.apply_server_side_encryption_by_default())
-                .map(|d| d.sse_algorithm().as_str().to_string())
-                .unwrap_or_else(|| "none".into())
-        }),
+        enc.map_err(|e| failure(&e)).map(|o| encryption_of(&o)),
         &["ServerSideEncryptionConfigurationNotFoundError"],
         "none".to_string(),
     );
@@ -253,21 +247,7 @@ async fn bucket(
         .map_err(|e| gap("GetBucketVersioning", &failure(&e), &["versioning"]))
         .ok();
     let lock = or_absent(
-        lock.map_err(|e| failure(&e)).map(|o| {
-            let c = o.object_lock_configuration();
-            let enabled = c
-                .and_then(|c| c.object_lock_enabled())
-                .is_some_and(|e| e.as_str() == "Enabled");
-            let retention = c.and_then(|c| c.rule()).and_then(|r| r.default_retention());
-            match (enabled, retention) {
-                (true, Some(r)) => (
-                    r.mode()
-                        .map_or("NONE".to_string(), |m| m.as_str().to_string()),
-                    (r.days().unwrap_or(0).max(0) + r.years().unwrap_or(0).max(0) * 365) as u32,
-                ),
-                _ => ("NONE".to_string(), 0),
-            }
-        }),
+        lock.map_err(|e| failure(&e)).map(|o| object_lock_of(&o)),
         &["ObjectLockConfigurationNotFoundError"],
         ("NONE".to_string(), 0),
     )
@@ -280,30 +260,8 @@ async fn bucket(
     })
     .ok();
     let expiry = or_absent(
-        life.map_err(|e| failure(&e)).and_then(|o| {
-            let rules: Vec<_> = o
-                .rules()
-                .iter()
-                .filter(|r| r.status().as_str() == "Enabled")
-                .filter(|r| applies_to(r, prefix.as_deref()))
-                .collect();
-            // A rule that expires objects on a date has no age in days: unknown, never "never".
-            if rules
-                .iter()
-                .any(|r| r.expiration().is_some_and(|e| e.date().is_some()))
-            {
-                return Err(Failure::new(
-                    None,
-                    "a lifecycle rule expires objects on a date, not after a number of days",
-                ));
-            }
-            Ok(rules
-                .iter()
-                .filter_map(|r| r.expiration().and_then(|e| e.days()))
-                .filter(|d| *d > 0)
-                .min()
-                .map_or(0, |d| d as u32))
-        }),
+        life.map_err(|e| failure(&e))
+            .and_then(|o| expiry_of(&o, prefix.as_deref())),
         &["NoSuchLifecycleConfiguration"],
         0,
     )
@@ -316,60 +274,32 @@ async fn bucket(
     })
     .ok();
     let destinations = or_absent(
-        repl.map_err(|e| failure(&e)).map(|o| {
-            o.replication_configuration()
-                .map(|c| {
-                    c.rules()
-                        .iter()
-                        .filter(|r| r.status().as_str() == "Enabled")
-                        .filter_map(|r| r.destination().map(|d| d.bucket().to_string()))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        }),
+        repl.map_err(|e| failure(&e)).map(|o| destinations_of(&o)),
         &["ReplicationConfigurationNotFoundError"],
         Vec::new(),
     )
     .map_err(|f| gap("GetBucketReplication", &f, &["replication_regions"]))
     .ok();
     let public_access_blocked = or_absent(
-        pab.map_err(|e| failure(&e)).map(|o| {
-            o.public_access_block_configuration().is_some_and(|c| {
-                c.block_public_acls() == Some(true)
-                    && c.ignore_public_acls() == Some(true)
-                    && c.block_public_policy() == Some(true)
-                    && c.restrict_public_buckets() == Some(true)
-            })
-        }),
+        pab.map_err(|e| failure(&e))
+            .map(|o| public_access_blocked_of(&o)),
         &["NoSuchPublicAccessBlockConfiguration"],
         false,
     )
     .map_err(|f| gap("GetPublicAccessBlock", &f, &["public_access_blocked"]))
     .ok();
 
-    // Replication destinations are bucket ARNs, which carry no region: look each one up.
     let replication_regions = match destinations {
         None => None,
-        Some(dests) => {
-            let mut out = Vec::new();
-            let mut known = true;
-            for d in dests {
-                let dest = d.strip_prefix("arn:aws:s3:::").unwrap_or(&d).to_string();
-                match regions.get(&dest) {
-                    Some(r) => out.push(r.clone()),
-                    None => match location(ctx, &client, &dest).await {
-                        Ok(r) => out.push(r),
-                        Err(f) => {
-                            gap("GetBucketLocation", &f, &["replication_regions"]);
-                            known = false;
-                        }
-                    },
+        Some(dests) => match destination_regions(ctx, &client, dests, regions).await {
+            Ok(r) => Some(r),
+            Err(failed) => {
+                for f in failed {
+                    gap("GetBucketLocation", &f, &["replication_regions"]);
                 }
+                None
             }
-            out.sort();
-            out.dedup();
-            known.then_some(out)
-        }
+        },
     };
 
     let newest = match &prefix {
@@ -409,6 +339,120 @@ async fn bucket(
         ..S3Bucket::default()
     };
     (Resource::S3Bucket(record), gaps)
+}
+
+/// The default encryption algorithm (`none` without one).
+fn encryption_of(
+    o: &aws_sdk_s3::operation::get_bucket_encryption::GetBucketEncryptionOutput,
+) -> String {
+    o.server_side_encryption_configuration()
+        .and_then(|c| c.rules().first())
+        .and_then(|r| r.apply_server_side_encryption_by_default())
+        .map(|d| d.sse_algorithm().as_str().to_string())
+        .unwrap_or_else(|| "none".into())
+}
+
+/// Object Lock's default retention: (mode, days); `NONE` and 0 without one.
+fn object_lock_of(
+    o: &aws_sdk_s3::operation::get_object_lock_configuration::GetObjectLockConfigurationOutput,
+) -> (String, u32) {
+    let c = o.object_lock_configuration();
+    let enabled = c
+        .and_then(|c| c.object_lock_enabled())
+        .is_some_and(|e| e.as_str() == "Enabled");
+    let retention = c.and_then(|c| c.rule()).and_then(|r| r.default_retention());
+    match (enabled, retention) {
+        (true, Some(r)) => (
+            r.mode()
+                .map_or("NONE".to_string(), |m| m.as_str().to_string()),
+            (r.days().unwrap_or(0).max(0) + r.years().unwrap_or(0).max(0) * 365) as u32,
+        ),
+        _ => ("NONE".to_string(), 0),
+    }
+}
+
+/// The shortest expiry, in days, of the enabled lifecycle rules covering the backup prefix (0:
+/// none expires). A rule that expires objects on a date has no age in days: unknown, never "never".
+fn expiry_of(
+    o: &aws_sdk_s3::operation::get_bucket_lifecycle_configuration::GetBucketLifecycleConfigurationOutput,
+    prefix: Option<&str>,
+) -> Result<u32, Failure> {
+    let rules: Vec<_> = o
+        .rules()
+        .iter()
+        .filter(|r| r.status().as_str() == "Enabled")
+        .filter(|r| applies_to(r, prefix))
+        .collect();
+    if rules
+        .iter()
+        .any(|r| r.expiration().is_some_and(|e| e.date().is_some()))
+    {
+        return Err(Failure::new(
+            None,
+            "a lifecycle rule expires objects on a date, not after a number of days",
+        ));
+    }
+    Ok(rules
+        .iter()
+        .filter_map(|r| r.expiration().and_then(|e| e.days()))
+        .filter(|d| *d > 0)
+        .min()
+        .map_or(0, |d| d as u32))
+}
+
+/// The destination buckets of the enabled replication rules.
+fn destinations_of(
+    o: &aws_sdk_s3::operation::get_bucket_replication::GetBucketReplicationOutput,
+) -> Vec<String> {
+    o.replication_configuration()
+        .map(|c| {
+            c.rules()
+                .iter()
+                .filter(|r| r.status().as_str() == "Enabled")
+                .filter_map(|r| r.destination().map(|d| d.bucket().to_string()))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether all four public access blocks are on.
+fn public_access_blocked_of(
+    o: &aws_sdk_s3::operation::get_public_access_block::GetPublicAccessBlockOutput,
+) -> bool {
+    o.public_access_block_configuration().is_some_and(|c| {
+        c.block_public_acls() == Some(true)
+            && c.ignore_public_acls() == Some(true)
+            && c.block_public_policy() == Some(true)
+            && c.restrict_public_buckets() == Some(true)
+    })
+}
+
+/// The regions of the replication destinations. They are bucket ARNs, which carry no region: each
+/// one not listed in `regions` is looked up. Every lookup is made; the failures are returned.
+async fn destination_regions(
+    ctx: &Ctx,
+    client: &aws_sdk_s3::Client,
+    dests: Vec<String>,
+    regions: &HashMap<String, String>,
+) -> Result<Vec<String>, Vec<Failure>> {
+    let mut out = Vec::new();
+    let mut failed = Vec::new();
+    for d in dests {
+        let dest = d.strip_prefix("arn:aws:s3:::").unwrap_or(&d).to_string();
+        match regions.get(&dest) {
+            Some(r) => out.push(r.clone()),
+            None => match location(ctx, client, &dest).await {
+                Ok(r) => out.push(r),
+                Err(f) => failed.push(f),
+            },
+        }
+    }
+    if !failed.is_empty() {
+        return Err(failed);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 /// Whether a lifecycle rule covers objects under the backup prefix.
