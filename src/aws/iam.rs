@@ -142,13 +142,42 @@ struct Policies<'a> {
     attached: Vec<(&'a str, &'a str)>,
 }
 
+/// A principal's or group's own policies.
+fn policies<'a>(
+    inline: &[aws_sdk_iam::types::PolicyDetail],
+    attached: &'a [aws_sdk_iam::types::AttachedPolicy],
+) -> Policies<'a> {
+    Policies {
+        inline: inline
+            .iter()
+            .map(|p| {
+                (
+                    p.policy_name().unwrap_or_default().to_string(),
+                    p.policy_document().map(decode),
+                )
+            })
+            .collect(),
+        attached: attached
+            .iter()
+            .filter_map(|a| Some((a.policy_arn()?, a.policy_name().unwrap_or_default())))
+            .collect(),
+    }
+}
+
+/// What GetAccountAuthorizationDetails returns, over all its pages.
+#[derive(Default)]
+struct Details {
+    roles: Vec<aws_sdk_iam::types::RoleDetail>,
+    users: Vec<aws_sdk_iam::types::UserDetail>,
+    groups: Vec<aws_sdk_iam::types::GroupDetail>,
+    /// Managed policy ARN → (name, default version's document).
+    managed: HashMap<String, (String, Option<String>)>,
+}
+
 /// Every role and user of the account.
 pub async fn collect(ctx: &Ctx) -> (Vec<Resource>, Vec<Gap>) {
     let client = ctx.iam();
-    let mut roles = Vec::new();
-    let mut users = Vec::new();
-    let mut groups = Vec::new();
-    let mut managed: HashMap<String, (String, Option<String>)> = HashMap::new();
+    let mut d = Details::default();
     let listed = each_page(
         ctx,
         client
@@ -156,9 +185,9 @@ pub async fn collect(ctx: &Ctx) -> (Vec<Resource>, Vec<Gap>) {
             .into_paginator()
             .send(),
         |page| {
-            roles.extend(page.role_detail_list().iter().cloned());
-            users.extend(page.user_detail_list().iter().cloned());
-            groups.extend(page.group_detail_list().iter().cloned());
+            d.roles.extend(page.role_detail_list().iter().cloned());
+            d.users.extend(page.user_detail_list().iter().cloned());
+            d.groups.extend(page.group_detail_list().iter().cloned());
             for p in page.policies() {
                 let Some(arn) = p.arn() else { continue };
                 let doc = p
@@ -167,7 +196,7 @@ pub async fn collect(ctx: &Ctx) -> (Vec<Resource>, Vec<Gap>) {
                     .find(|v| v.is_default_version())
                     .and_then(|v| v.document())
                     .map(decode);
-                managed.insert(
+                d.managed.insert(
                     arn.to_string(),
                     (p.policy_name().unwrap_or(arn).to_string(), doc),
                 );
@@ -187,41 +216,72 @@ pub async fn collect(ctx: &Ctx) -> (Vec<Resource>, Vec<Gap>) {
         g.region = None;
         return (Vec::new(), vec![g]);
     }
-    let group_policies: HashMap<String, Policies> = groups
+    let group_policies: HashMap<String, Policies> = d
+        .groups
         .iter()
         .filter_map(|g| {
             Some((
                 g.group_name()?.to_string(),
-                Policies {
-                    inline: g
-                        .group_policy_list()
-                        .iter()
-                        .map(|p| {
-                            (
-                                p.policy_name().unwrap_or_default().to_string(),
-                                p.policy_document().map(decode),
-                            )
-                        })
-                        .collect(),
-                    attached: g
-                        .attached_managed_policies()
-                        .iter()
-                        .filter_map(|a| {
-                            Some((a.policy_arn()?, a.policy_name().unwrap_or_default()))
-                        })
-                        .collect(),
-                },
+                policies(g.group_policy_list(), g.attached_managed_policies()),
             ))
         })
         .collect();
-
+    let judge = Principals {
+        ctx,
+        managed: &d.managed,
+        group_policies: &group_policies,
+    };
     let mut out = Vec::new();
     let mut gaps = Vec::new();
-    let mut principal = |kind: &str, name: &str, arn: &str, own: Policies, member_of: &[String]| {
+    for r in &d.roles {
+        if r.path()
+            .is_some_and(|p| p.starts_with("/aws-service-role/"))
+        {
+            continue;
+        }
+        let (Some(name), Some(arn)) = (r.role_name(), r.arn()) else {
+            continue;
+        };
+        let own = policies(r.role_policy_list(), r.attached_managed_policies());
+        let (principal, gap) = judge.principal("role", name, arn, own, &[]);
+        out.push(principal);
+        gaps.extend(gap);
+    }
+    for u in &d.users {
+        let (Some(name), Some(arn)) = (u.user_name(), u.arn()) else {
+            continue;
+        };
+        let own = policies(u.user_policy_list(), u.attached_managed_policies());
+        let (principal, gap) = judge.principal("user", name, arn, own, u.group_list());
+        out.push(principal);
+        gaps.extend(gap);
+    }
+    (out, gaps)
+}
+
+/// What judging a principal's grants needs: the managed policies and the groups' policies.
+struct Principals<'a> {
+    ctx: &'a Ctx,
+    managed: &'a HashMap<String, (String, Option<String>)>,
+    group_policies: &'a HashMap<String, Policies<'a>>,
+}
+
+impl Principals<'_> {
+    /// A role or user with the grants of its own and its groups' policies; a gap when a policy
+    /// document could not be read (the grants are then unknown).
+    fn principal(
+        &self,
+        kind: &str,
+        name: &str,
+        arn: &str,
+        own: Policies<'_>,
+        member_of: &[String],
+    ) -> (Resource, Option<Gap>) {
+        let ctx = self.ctx;
         let mut grants = Grants::default();
         let mut unreadable: Vec<String> = Vec::new();
         let mut all: Vec<&Policies> = vec![&own];
-        all.extend(member_of.iter().filter_map(|g| group_policies.get(g)));
+        all.extend(member_of.iter().filter_map(|g| self.group_policies.get(g)));
         for p in all {
             for (pname, doc) in &p.inline {
                 match doc.as_deref().map(serde_json::from_str::<Value>) {
@@ -230,7 +290,8 @@ pub async fn collect(ctx: &Ctx) -> (Vec<Resource>, Vec<Gap>) {
                 }
             }
             for (parn, pname) in &p.attached {
-                match managed
+                match self
+                    .managed
                     .get(*parn)
                     .and_then(|(_, d)| d.as_deref())
                     .map(serde_json::from_str::<Value>)
@@ -241,7 +302,7 @@ pub async fn collect(ctx: &Ctx) -> (Vec<Resource>, Vec<Gap>) {
             }
         }
         let known = unreadable.is_empty();
-        if !known {
+        let gap = (!known).then(|| {
             let f = super::session::Failure::new(
                 None,
                 format!(
@@ -258,9 +319,9 @@ pub async fn collect(ctx: &Ctx) -> (Vec<Resource>, Vec<Gap>) {
                 &[],
             );
             g.region = None;
-            gaps.push(g);
-        }
-        out.push(Resource::IamPrincipal(IamPrincipal {
+            g
+        });
+        let principal = Resource::IamPrincipal(IamPrincipal {
             id: arn.to_string(),
             name: Some(name.to_string()),
             account: ctx.account.clone(),
@@ -275,60 +336,9 @@ pub async fn collect(ctx: &Ctx) -> (Vec<Resource>, Vec<Gap>) {
                 at: Some(ctx.now),
             }),
             ..IamPrincipal::default()
-        }));
-    };
-    for r in &roles {
-        if r.path()
-            .is_some_and(|p| p.starts_with("/aws-service-role/"))
-        {
-            continue;
-        }
-        let (Some(name), Some(arn)) = (r.role_name(), r.arn()) else {
-            continue;
-        };
-        let own = Policies {
-            inline: r
-                .role_policy_list()
-                .iter()
-                .map(|p| {
-                    (
-                        p.policy_name().unwrap_or_default().to_string(),
-                        p.policy_document().map(decode),
-                    )
-                })
-                .collect(),
-            attached: r
-                .attached_managed_policies()
-                .iter()
-                .filter_map(|a| Some((a.policy_arn()?, a.policy_name().unwrap_or_default())))
-                .collect(),
-        };
-        principal("role", name, arn, own, &[]);
+        });
+        (principal, gap)
     }
-    for u in &users {
-        let (Some(name), Some(arn)) = (u.user_name(), u.arn()) else {
-            continue;
-        };
-        let own = Policies {
-            inline: u
-                .user_policy_list()
-                .iter()
-                .map(|p| {
-                    (
-                        p.policy_name().unwrap_or_default().to_string(),
-                        p.policy_document().map(decode),
-                    )
-                })
-                .collect(),
-            attached: u
-                .attached_managed_policies()
-                .iter()
-                .filter_map(|a| Some((a.policy_arn()?, a.policy_name().unwrap_or_default())))
-                .collect(),
-        };
-        principal("user", name, arn, own, u.group_list());
-    }
-    (out, gaps)
 }
 
 #[cfg(test)]
