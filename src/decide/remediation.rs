@@ -77,21 +77,7 @@ pub fn plan(
         // RDS instance.
         let target = match info.entity_type {
             "RdsDatabase" | "BackupProtectedResource" => db(&info.id),
-            "Component" => resources.iter().find_map(|r| match r {
-                Resource::RdsInstance(d)
-                    if eval.resources.iter().any(|i| {
-                        &*i.id == d.id.as_str()
-                            && eval
-                                .components
-                                .get(i.component as usize)
-                                .map(|c| c.spec.name.as_str())
-                                == Some(component.name.as_str())
-                    }) =>
-                {
-                    Some((d, false))
-                }
-                _ => None,
-            }),
+            "Component" => first_instance(eval, resources, &component.name).map(|d| (d, false)),
             _ => None,
         };
         let automated = AUTOMATED.contains(&remediation);
@@ -104,62 +90,20 @@ pub fn plan(
             continue;
         };
         let name = d.name.clone().unwrap_or_else(|| info.name().to_string());
-        let (action, method, modifies) = match remediation {
-            "backup-now" | "snapshot-now" => {
-                let method = match (&d.backup_target, cluster) {
-                    (Some(t), _) => Method::BackupJob {
-                        vault: t.vault.clone(),
-                        role_arn: t.role_arn.clone(),
-                    },
-                    (None, _) => Method::RdsSnapshot {
-                        cluster,
-                        identifier: name.clone(),
-                    },
-                };
-                ("backup-now", method, false)
-            }
-            "restore-test" if !cluster => {
-                let target = identifier(RESTORE_PREFIX, &name, &stamp);
-                let method = match &d.backup_target {
-                    Some(t) => Method::BackupRestore {
-                        role_arn: t.role_arn.clone(),
-                        target,
-                    },
-                    None => Method::PointInTimeRestore {
-                        source: name.clone(),
-                        target,
-                    },
-                };
-                ("restore-test", method, false)
-            }
-            "enable-deletion-protection" => (
-                "enable-deletion-protection",
-                Method::Modify {
-                    cluster,
-                    identifier: name.clone(),
-                    setting: "DeletionProtection".into(),
-                    value: "true".into(),
-                },
-                true,
-            ),
-            "raise-retention" | "enable-backups" => (
-                "raise-retention",
-                Method::Modify {
-                    cluster,
-                    identifier: name.clone(),
-                    setting: "BackupRetentionPeriod".into(),
-                    value: rds_min_retention_days.max(1).to_string(),
-                },
-                true,
-            ),
-            _ => {
-                manual.push(Manual {
-                    control: control.id.clone(),
-                    resource: info.id.to_string(),
-                    remediation: remediation.to_string(),
-                });
-                continue;
-            }
+        let Some((action, method, modifies)) = method_for(
+            remediation,
+            d,
+            cluster,
+            &name,
+            &stamp,
+            rds_min_retention_days,
+        ) else {
+            manual.push(Manual {
+                control: control.id.clone(),
+                resource: info.id.to_string(),
+                remediation: remediation.to_string(),
+            });
+            continue;
         };
         if let Some(s) = steps
             .iter_mut()
@@ -195,6 +139,91 @@ pub fn plan(
         steps,
         manual,
     }
+}
+
+/// A component's first RDS instance: the database a component-level action concerns.
+fn first_instance<'r>(
+    eval: &Evaluation,
+    resources: &'r [Resource],
+    component: &str,
+) -> Option<&'r RdsDatabase> {
+    resources.iter().find_map(|r| match r {
+        Resource::RdsInstance(d)
+            if eval.resources.iter().any(|i| {
+                &*i.id == d.id.as_str()
+                    && eval
+                        .components
+                        .get(i.component as usize)
+                        .map(|c| c.spec.name.as_str())
+                        == Some(component)
+            }) =>
+        {
+            Some(d)
+        }
+        _ => None,
+    })
+}
+
+/// How a remediation is carried out on a database: (action, method, whether it modifies a
+/// setting); `None` for one drready leaves to a person (a restore test of a cluster).
+fn method_for(
+    remediation: &str,
+    d: &RdsDatabase,
+    cluster: bool,
+    name: &str,
+    stamp: &str,
+    rds_min_retention_days: u32,
+) -> Option<(&'static str, Method, bool)> {
+    Some(match remediation {
+        "backup-now" | "snapshot-now" => {
+            let method = match (&d.backup_target, cluster) {
+                (Some(t), _) => Method::BackupJob {
+                    vault: t.vault.clone(),
+                    role_arn: t.role_arn.clone(),
+                },
+                (None, _) => Method::RdsSnapshot {
+                    cluster,
+                    identifier: name.to_string(),
+                },
+            };
+            ("backup-now", method, false)
+        }
+        "restore-test" if !cluster => {
+            let target = identifier(RESTORE_PREFIX, name, stamp);
+            let method = match &d.backup_target {
+                Some(t) => Method::BackupRestore {
+                    role_arn: t.role_arn.clone(),
+                    target,
+                },
+                None => Method::PointInTimeRestore {
+                    source: name.to_string(),
+                    target,
+                },
+            };
+            ("restore-test", method, false)
+        }
+        "enable-deletion-protection" => (
+            "enable-deletion-protection",
+            Method::Modify {
+                cluster,
+                identifier: name.to_string(),
+                setting: "DeletionProtection".into(),
+                value: "true".into(),
+            },
+            true,
+        ),
+        "raise-retention" | "enable-backups" => (
+            "raise-retention",
+            Method::Modify {
+                cluster,
+                identifier: name.to_string(),
+                setting: "BackupRetentionPeriod".into(),
+                value: rds_min_retention_days.max(1).to_string(),
+            },
+            true,
+        ),
+        _ => return None,
+    })
 }
 
 fn call_of(method: &Method, arn: &str, stamp: &str) -> Call {
