@@ -94,86 +94,11 @@ pub(super) fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<Exit
     let w = |e| Error::io("writing output", e);
     let mut code = Exit::Ok;
     if args.apply && !plan.steps.is_empty() {
-        if !args.yes {
-            if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-                return Err(Error::Other(
-                    "`--apply` asks for confirmation on a terminal; pass `--yes` to apply without one".into(),
-                ));
-            }
-            render_plan(&plan, ListFormat::Table, out).map_err(w)?;
-            let allowed = plan
-                .steps
-                .iter()
-                .filter(|s| !s.modifies || args.allow.contains(&Allow::Modify))
-                .count();
-            let runs = allowed.min(args.max_actions);
-            write!(
-                out,
-                "Run {runs} of these {} action(s) on the account(s) above ({} need --allow modify, --max-actions {})? [y/N] ",
-                plan.steps.len(),
-                plan.steps.len() - allowed,
-                args.max_actions
-            )
-            .map_err(w)?;
-            out.flush().map_err(w)?;
-            let mut answer = String::new();
-            std::io::stdin()
-                .read_line(&mut answer)
-                .map_err(|e| Error::io("reading the answer", e))?;
-            if !matches!(answer.trim(), "y" | "Y" | "yes") {
-                writeln!(out, "nothing changed").map_err(w)?;
-                return Ok(Exit::Ok);
-            }
+        if !args.yes && !confirm(&plan, &args, out)? {
+            writeln!(out, "nothing changed").map_err(w)?;
+            return Ok(Exit::Ok);
         }
-        let opts = crate::aws::remediate::ApplyOptions {
-            allow_modify: args.allow.contains(&Allow::Modify),
-            max_actions: args.max_actions,
-            concurrency: args.concurrency,
-            cleanup: args.cleanup,
-            timeout: std::time::Duration::from_secs(args.timeout),
-            poll: std::time::Duration::from_secs(args.poll.max(1)),
-        };
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| Error::io("starting the remediation runtime", e))?;
-        let (tests, calls) = runtime.block_on(async {
-            let (ctxs, recorder) = crate::aws::session::account_contexts(&config, &options).await?;
-            let mut tests = Vec::new();
-            for ctx in &ctxs {
-                let mut mine = crate::model::remediation::Plan {
-                    steps: plan
-                        .steps
-                        .iter()
-                        .filter(|s| s.account == ctx.account)
-                        .cloned()
-                        .collect(),
-                    ..plan.clone()
-                };
-                tests.extend(crate::aws::remediate::apply(&mut mine, ctx, &opts).await);
-                for s in mine.steps {
-                    if let Some(slot) = plan
-                        .steps
-                        .iter_mut()
-                        .find(|x| x.action == s.action && x.resource == s.resource)
-                    {
-                        *slot = s;
-                    }
-                }
-            }
-            plan.applied = true;
-            for s in plan.steps.iter_mut().filter(|s| s.outcome.is_none()) {
-                s.outcome = Some(crate::model::remediation::Outcome {
-                    status: "failed".into(),
-                    detail: format!("no credentials for account {}", s.account),
-                    started: None,
-                    finished: None,
-                    created: None,
-                });
-            }
-            Ok::<_, Error>((tests, recorder.calls()))
-        })?;
+        let (tests, calls) = apply(&mut plan, &config, &options, &args)?;
         if args.live.calls {
             for (op, n) in &calls {
                 eprintln!("  {op} {n}");
@@ -202,55 +127,170 @@ pub(super) fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<Exit
     }
     render_plan(&plan, args.format, out).map_err(w)?;
     if args.apply && !args.evidence.no_evidence {
-        let scorecard = score::score(&catalog, &eval);
-        let settings = Settings {
-            config: args.judge.config.as_ref().map(|p| p.display().to_string()),
-            policies: args
-                .judge
-                .policies
-                .as_ref()
-                .map(|p| p.display().to_string()),
-            fail_on: None,
-            strict: false,
-            params: config.params.clone(),
-        };
-        let report = Report {
-            catalog: &catalog,
-            eval: &eval,
-            scorecard: &scorecard,
-            settings: &settings,
-            max_rows: 20,
-            template: None,
-            color: false,
-            html_template: None,
-            comparison: None,
-        };
-        let config_text = match &args.judge.config {
-            Some(p) => crate::util::files::read_bounded(p, crate::util::files::MAX_SMALL_BYTES)
-                .map_err(|e| InputError::io(p, &e))?,
-            None => Vec::new(),
-        };
-        let snapshot = match (&args.snapshot, bytes) {
-            (Some(p), _) => crate::evidence::Content::File(p.clone()),
-            (None, Some(b)) => crate::evidence::Content::Bytes(b),
-            (None, None) => crate::evidence::Content::Bytes(Vec::new()),
-        };
-        let log = serde_json::to_vec_pretty(&plan).map_err(|e| Error::Other(e.to_string()))?;
-        let bundle = write_bundle_with(
-            &report,
-            snapshot,
-            config_text,
-            &collected,
-            &args.evidence,
-            config.evidence.retention_days,
-            vec![(
-                "remediation.json".into(),
-                crate::evidence::Content::Bytes(log),
-            )],
-        )?;
+        let bundle = bundle(&args, &catalog, &config, &eval, &collected, &plan, bytes)?;
         eprintln!("evidence: {}", bundle.display());
     }
     Ok(code)
+}
+
+/// Ask on the terminal before changing anything; `--yes` skips the question.
+fn confirm(
+    plan: &crate::model::remediation::Plan,
+    args: &RemediateArgs,
+    out: &mut dyn Write,
+) -> Result<bool, Error> {
+    let w = |e| Error::io("writing output", e);
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(Error::Other(
+            "`--apply` asks for confirmation on a terminal; pass `--yes` to apply without one"
+                .into(),
+        ));
+    }
+    render_plan(plan, ListFormat::Table, out).map_err(w)?;
+    let allowed = plan
+        .steps
+        .iter()
+        .filter(|s| !s.modifies || args.allow.contains(&Allow::Modify))
+        .count();
+    let runs = allowed.min(args.max_actions);
+    write!(
+    out,
+    "Run {runs} of these {} action(s) on the account(s) above ({} need --allow modify, --max-actions {})? [y/N] ",
+    plan.steps.len(),
+    plan.steps.len() - allowed,
+    args.max_actions
+)
+.map_err(w)?;
+    out.flush().map_err(w)?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Error::io("reading the answer", e))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// Carry the plan out, account by account; the DR tests the restore tests measured, and the calls
+/// made per operation.
+fn apply(
+    plan: &mut crate::model::remediation::Plan,
+    config: &Config,
+    options: &crate::aws::session::Options,
+    args: &RemediateArgs,
+) -> Result<
+    (
+        Vec<crate::model::snapshot::DrTest>,
+        std::collections::BTreeMap<String, u64>,
+    ),
+    Error,
+> {
+    let opts = crate::aws::remediate::ApplyOptions {
+        allow_modify: args.allow.contains(&Allow::Modify),
+        max_actions: args.max_actions,
+        concurrency: args.concurrency,
+        cleanup: args.cleanup,
+        timeout: std::time::Duration::from_secs(args.timeout),
+        poll: std::time::Duration::from_secs(args.poll.max(1)),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the remediation runtime", e))?;
+    runtime.block_on(async {
+        let (ctxs, recorder) = crate::aws::session::account_contexts(config, options).await?;
+        let mut tests = Vec::new();
+        for ctx in &ctxs {
+            let mut mine = crate::model::remediation::Plan {
+                steps: plan
+                    .steps
+                    .iter()
+                    .filter(|s| s.account == ctx.account)
+                    .cloned()
+                    .collect(),
+                ..plan.clone()
+            };
+            tests.extend(crate::aws::remediate::apply(&mut mine, ctx, &opts).await);
+            for s in mine.steps {
+                if let Some(slot) = plan
+                    .steps
+                    .iter_mut()
+                    .find(|x| x.action == s.action && x.resource == s.resource)
+                {
+                    *slot = s;
+                }
+            }
+        }
+        plan.applied = true;
+        for s in plan.steps.iter_mut().filter(|s| s.outcome.is_none()) {
+            s.outcome = Some(crate::model::remediation::Outcome {
+                status: "failed".into(),
+                detail: format!("no credentials for account {}", s.account),
+                started: None,
+                finished: None,
+                created: None,
+            });
+        }
+        Ok::<_, Error>((tests, recorder.calls()))
+    })
+}
+
+/// The evidence bundle of an applied plan: the audit it started from, and the remediation log.
+fn bundle(
+    args: &RemediateArgs,
+    catalog: &Catalog,
+    config: &Config,
+    eval: &evaluate::Evaluation,
+    collected: &Collected,
+    plan: &crate::model::remediation::Plan,
+    bytes: Option<Vec<u8>>,
+) -> Result<PathBuf, Error> {
+    let scorecard = score::score(catalog, eval);
+    let settings = Settings {
+        config: args.judge.config.as_ref().map(|p| p.display().to_string()),
+        policies: args
+            .judge
+            .policies
+            .as_ref()
+            .map(|p| p.display().to_string()),
+        fail_on: None,
+        strict: false,
+        params: config.params.clone(),
+    };
+    let report = Report {
+        catalog,
+        eval,
+        scorecard: &scorecard,
+        settings: &settings,
+        max_rows: 20,
+        template: None,
+        color: false,
+        html_template: None,
+        comparison: None,
+    };
+    let config_text = match &args.judge.config {
+        Some(p) => crate::util::files::read_bounded(p, crate::util::files::MAX_SMALL_BYTES)
+            .map_err(|e| InputError::io(p, &e))?,
+        None => Vec::new(),
+    };
+    let snapshot = match (&args.snapshot, bytes) {
+        (Some(p), _) => crate::evidence::Content::File(p.clone()),
+        (None, Some(b)) => crate::evidence::Content::Bytes(b),
+        (None, None) => crate::evidence::Content::Bytes(Vec::new()),
+    };
+    let log = serde_json::to_vec_pretty(plan).map_err(|e| Error::Other(e.to_string()))?;
+    let bundle = write_bundle_with(
+        &report,
+        snapshot,
+        config_text,
+        collected,
+        &args.evidence,
+        config.evidence.retention_days,
+        vec![(
+            "remediation.json".into(),
+            crate::evidence::Content::Bytes(log),
+        )],
+    )?;
+    Ok(bundle)
 }
 
 pub(super) fn render_plan(

@@ -74,7 +74,7 @@ pub(super) fn bucket(
     b.lifecycle_expiry_days = Some(lifecycle_expiry(c, &part).into_iter().min().unwrap_or(0));
     match replication_regions(f, changes, c, &part) {
         Ok(regions) => b.replication_regions = Some(regions),
-        Err(gap) => out.gaps.push(gap),
+        Err(gap) => out.gaps.push(*gap),
     }
     b.public_access_blocked = Some(part("public_access_block").is_some_and(|p| {
         [
@@ -169,7 +169,7 @@ fn replication_regions(
     changes: &[Change<'_>],
     c: &Change<'_>,
     part: Part<'_, '_, '_>,
-) -> Result<Vec<String>, Gap> {
+) -> Result<Vec<String>, Box<Gap>> {
     let replication = part("replication_configuration")
         .map(|p| p.get("rule").cloned())
         .or_else(|| first(c.get("replication_configuration")).map(|r| r.get("rules").cloned()));
@@ -199,7 +199,7 @@ fn replication_regions(
         .collect();
     match regions {
         Some(r) if !dests.is_empty() => Ok(r),
-        _ => Err(Gap {
+        _ => Err(Box::new(Gap {
             error_code: None,
             message: format!(
                 "the replication destination of `{}` is not in the plan: its region is unknown",
@@ -211,7 +211,7 @@ fn replication_regions(
                 &["replication_regions"],
                 "replication_configuration",
             )
-        }),
+        })),
     }
 }
 
