@@ -380,33 +380,15 @@ fn evaluate(
     .unwrap_or_else(|| Err(Error::Other("an evaluation thread panicked".into())))?;
     resources.extend(late.into_iter().map(|(i, _)| i));
     for (info, cause) in placeholders {
-        let index = resources.len() as u32;
-        let mut packer = Packer::default();
-        for (ci, c) in catalog.controls.iter().enumerate() {
-            if c.resource_types.iter().any(|t| t == info.entity_type) {
-                packer.push(ci as u16, Status::NoEvidence, Some(&cause), &[]);
-            }
-        }
-        if !packer.is_empty() {
-            verdicts.push(packer.finish(index));
-        }
+        verdicts.extend(no_evidence(catalog, &info, resources.len() as u32, &cause));
         resources.push(info);
     }
 
     let (warnings, not_assessed) = if setup.plan {
         (Vec::new(), Vec::new())
     } else {
-        let mut held = vec![0usize; specs.len()];
-        for r in resources.iter().filter(|r| {
-            !matches!(
-                r.entity_type,
-                "Component" | "Document" | "DrTest" | "Program" | "AccountRegion"
-            )
-        }) {
-            held[r.component as usize] += 1;
-        }
         let seen = Seen {
-            held: &held,
+            held: &held_per_component(&resources, specs.len()),
             s3_patterns: &merged.s3_patterns,
             s3_tags: &merged.s3_tags,
         };
@@ -418,16 +400,7 @@ fn evaluate(
         .zip(merged.evidence)
         .zip(merged.exposure)
         .zip(notes)
-        .map(|(((spec, ev), exp), notes)| ComponentView {
-            spec,
-            last_restore_seconds: ev.last_restore.as_ref().map(|(_, s, _)| *s),
-            last_restore_source: ev.last_restore.map(|(_, _, src)| src),
-            tested_rto_seconds: ev.measured.as_ref().and_then(|m| m.rto),
-            tested_rpo_seconds: ev.measured.as_ref().and_then(|m| m.rpo),
-            rpo_now_seconds: exp.as_ref().map(|(a, _)| *a),
-            rpo_now_resource: exp.map(|(_, id)| id.into()),
-            notes,
-        })
+        .map(|(((spec, ev), exp), notes)| ComponentView::new(spec, ev, exp, notes))
         .collect();
     Ok(Evaluation {
         as_of,
@@ -444,6 +417,52 @@ fn evaluate(
         warnings,
         not_assessed,
     })
+}
+
+/// The verdicts of a stand-in: every control of its entity type is no_evidence, with the cause.
+fn no_evidence(catalog: &Catalog, info: &ResourceInfo, index: u32, cause: &str) -> Option<Packed> {
+    let mut packer = Packer::default();
+    for (ci, c) in catalog.controls.iter().enumerate() {
+        if c.resource_types.iter().any(|t| t == info.entity_type) {
+            packer.push(ci as u16, Status::NoEvidence, Some(cause), &[]);
+        }
+    }
+    (!packer.is_empty()).then(|| packer.finish(index))
+}
+
+/// How many resources (not components, documents, tests, the programme or account-regions) each
+/// component holds.
+fn held_per_component(resources: &[ResourceInfo], components: usize) -> Vec<usize> {
+    let mut held = vec![0usize; components];
+    for r in resources.iter().filter(|r| {
+        !matches!(
+            r.entity_type,
+            "Component" | "Document" | "DrTest" | "Program" | "AccountRegion"
+        )
+    }) {
+        held[r.component as usize] += 1;
+    }
+    held
+}
+
+impl ComponentView {
+    fn new(
+        spec: ComponentSpec,
+        ev: entities::ComponentEvidence,
+        exposure: Option<(i64, Box<str>)>,
+        notes: Vec<String>,
+    ) -> Self {
+        ComponentView {
+            spec,
+            last_restore_seconds: ev.last_restore.as_ref().map(|(_, s, _)| *s),
+            last_restore_source: ev.last_restore.map(|(_, _, src)| src),
+            tested_rto_seconds: ev.measured.as_ref().and_then(|m| m.rto),
+            tested_rpo_seconds: ev.measured.as_ref().and_then(|m| m.rpo),
+            rpo_now_seconds: exposure.as_ref().map(|(a, _)| *a),
+            rpo_now_resource: exposure.map(|(_, id)| id.into()),
+            notes,
+        }
+    }
 }
 
 impl Evaluation {
