@@ -453,3 +453,66 @@ fn each_known_back_reference_is_caught() {
         assert!(found.is_empty(), "wrongly caught in {file}: {found:?}");
     }
 }
+
+/// What only some layers may do, by the text that does it (in non-test code).
+const TRADES: &[(&str, &[&str], &str)] = &[
+    (
+        "cedar_policy",
+        &["evaluate"],
+        "Cedar types appear only in evaluate",
+    ),
+    (
+        "aws_sdk_",
+        &["aws", "cli"],
+        "the AWS SDK is called only from aws",
+    ),
+    (
+        "aws_config",
+        &["aws"],
+        "the AWS SDK is configured only in aws",
+    ),
+    (
+        "aws_smithy",
+        &["aws"],
+        "the AWS SDK is called only from aws",
+    ),
+    ("tokio::runtime", &["cli"], "only the CLI builds a runtime"),
+    ("println!", &["cli"], "only the CLI prints"),
+    ("eprintln!", &["cli"], "only the CLI prints"),
+    ("print!", &["cli"], "only the CLI prints"),
+    ("eprint!", &["cli"], "only the CLI prints"),
+    (
+        "std::process::exit",
+        &["cli"],
+        "only the CLI knows exit codes",
+    ),
+    (
+        "std::fs",
+        &["util", "model", "sources", "evaluate", "evidence", "cli"],
+        "score, gate, remediation planning and the renderers touch no file",
+    ),
+];
+
+#[test]
+fn each_layer_keeps_to_its_trade() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut breaches = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(&src).unwrap();
+        let Some(layer) = module_of(rel).first().cloned() else {
+            continue;
+        };
+        if rel.components().count() == 1 {
+            continue;
+        }
+        let code = without_tests(&code_only(&std::fs::read_to_string(f).unwrap()));
+        for (text, allowed, why) in TRADES {
+            if code.contains(text) && !allowed.contains(&layer.as_str()) {
+                breaches.push(format!("{}: `{text}`: {why}", rel.display()));
+            }
+        }
+    }
+    assert!(breaches.is_empty(), "{}", breaches.join("\n"));
+}

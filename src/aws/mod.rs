@@ -1,10 +1,11 @@
 //! Everything that calls AWS: the session (credentials, accounts, regions, concurrency, failures as
-//! gaps), one collector per service (`rds`, `s3`, `backup`, `cloudwatch`, `iam`), the IAM actions
+//! gaps), live collection over it (`collect`), one collector per service (`rds`, `s3`, `backup`, `cloudwatch`, `iam`), the IAM actions
 //! they need (`permissions`), and the bundle upload (`upload`). The only code that uses the AWS
 //! SDK or tokio.
 
 pub mod backup;
 pub mod cloudwatch;
+pub mod collect;
 pub mod iam;
 pub mod permissions;
 pub mod rds;

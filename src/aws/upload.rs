@@ -34,7 +34,7 @@ pub fn parse_target(target: &str) -> Result<(String, String), Error> {
 
 /// Upload `archive` to `target` with COMPLIANCE retention of `days`; the object's `s3://` URL and
 /// its retain-until date, as S3 reports them back.
-pub fn upload(
+pub async fn upload(
     archive: &Path,
     target: &str,
     days: u32,
@@ -50,22 +50,25 @@ pub fn upload(
     } else {
         format!("{prefix}/{name}")
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("starting the upload runtime", e))?;
-    runtime.block_on(async {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client());
+    {
+        let mut loader =
+            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client());
         if let Some(ep) = endpoint {
             loader = loader.endpoint_url(ep);
         }
         let shared = loader.load().await;
         // Path-style addressing works with every endpoint, AWS's and S3-compatible ones alike.
-        let conf = aws_sdk_s3::config::Builder::from(&shared).force_path_style(true).build();
+        let conf = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(true)
+            .build();
         let client = aws_sdk_s3::Client::from_conf(conf);
         let until = chrono::Utc::now() + chrono::Duration::days(i64::from(days));
-        let fail = |what: &str, e: &dyn std::fmt::Display| Error::Other(format!("uploading to s3://{bucket}/{key}: {what}: {e}"));
-        let body = ByteStream::from_path(archive).await.map_err(|e| fail("reading the archive", &e))?;
+        let fail = |what: &str, e: &dyn std::fmt::Display| {
+            Error::Other(format!("uploading to s3://{bucket}/{key}: {what}: {e}"))
+        };
+        let body = ByteStream::from_path(archive)
+            .await
+            .map_err(|e| fail("reading the archive", &e))?;
         client
             .put_object()
             .bucket(&bucket)
@@ -89,9 +92,12 @@ pub fn upload(
                 "uploading to s3://{bucket}/{key}: the object is not under COMPLIANCE Object Lock (is Object Lock enabled on the bucket?)"
             )));
         }
-        let retain = head.object_lock_retain_until_date().map(|d| d.to_string()).unwrap_or_default();
+        let retain = head
+            .object_lock_retain_until_date()
+            .map(|d| d.to_string())
+            .unwrap_or_default();
         Ok((format!("s3://{bucket}/{key}"), retain))
-    })
+    }
 }
 
 #[cfg(test)]

@@ -48,7 +48,11 @@ pub(super) fn collect_as_kept(
     options: &crate::aws::session::Options,
     per_call: bool,
 ) -> Result<(crate::model::snapshot::Snapshot, Vec<u8>), Error> {
-    let collection = crate::aws::session::collect(config, options)?;
+    let collection = block_on(
+        "collection",
+        Threads::Two,
+        crate::aws::collect::collect(config, options),
+    )??;
     report_collection(&collection, per_call);
     let bytes =
         serde_json::to_vec_pretty(&collection.snapshot).map_err(|e| Error::Other(e.to_string()))?;
@@ -58,7 +62,7 @@ pub(super) fn collect_as_kept(
 }
 
 /// One line on stderr: what was collected, and at what cost (with `--calls`, per operation).
-pub(super) fn report_collection(c: &crate::aws::session::Collection, per_call: bool) {
+pub(super) fn report_collection(c: &crate::aws::collect::Collection, per_call: bool) {
     let calls: u64 = c.calls.values().sum();
     eprintln!(
         "collected {} resources and {} alarms in {} account(s) × {} region(s): {} AWS requests, {} gap(s)",
@@ -86,8 +90,12 @@ pub(super) fn collect_live(args: CollectArgs, out: &mut dyn Write) -> Result<Exi
             )));
         }
     }
-    let collection =
-        crate::aws::session::collect(&config, &live_options(&args.live, args.endpoint_url))?;
+    let options = live_options(&args.live, args.endpoint_url);
+    let collection = block_on(
+        "collection",
+        Threads::Two,
+        crate::aws::collect::collect(&config, &options),
+    )??;
     report_collection(&collection, args.live.calls);
     let bytes =
         serde_json::to_vec_pretty(&collection.snapshot).map_err(|e| Error::Other(e.to_string()))?;

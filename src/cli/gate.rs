@@ -44,11 +44,11 @@ pub(super) fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<Exit, Err
     let as_of = args.judge.as_of.unwrap_or_else(Utc::now);
     let planned = crate::sources::plan::read(&text, &args.plan, &config, as_of)?;
     let waivers = match &args.waivers {
-        Some(p) => crate::decide::waivers::load(p, &catalog)?,
+        Some(p) => crate::decide::waivers::parse(&read_small(p)?, p, &catalog)?,
         None => Vec::new(),
     };
     let baseline = match &args.baseline {
-        Some(p) => Some(crate::decide::waivers::Baseline::load(p)?),
+        Some(p) => Some(crate::decide::waivers::Baseline::parse(&read_small(p)?, p)?),
         None => None,
     };
     let unknown = match args.unknown {
@@ -66,7 +66,7 @@ pub(super) fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<Exit, Err
     let outcome =
         crate::decide::gate::judge_plan(&catalog, &eval, &waivers, baseline.as_ref(), args.fail_on);
     if let Some(p) = &args.write_baseline {
-        outcome.baseline().write(p)?;
+        write_replacing(p, &outcome.baseline().to_text()?)?;
     }
     let plan_name = args.plan.display().to_string();
     let report = report::gate::GateReport {
@@ -86,4 +86,15 @@ pub(super) fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<Exit, Err
     report::gate::render(args.format, &report, out)
         .map_err(|e| Error::io("writing the report", e))?;
     Ok(Exit::from(outcome.decision))
+}
+
+fn read_small(path: &Path) -> Result<String, InputError> {
+    crate::util::files::read_text(path, crate::util::files::MAX_SMALL_BYTES)
+}
+
+/// Write atomically: a temporary file renamed into place (a baseline is meant to be rewritten).
+fn write_replacing(path: &Path, text: &str) -> Result<(), Error> {
+    let tmp = path.with_extension("tmp-drready");
+    std::fs::write(&tmp, text).map_err(|e| Error::io(format!("writing `{}`", tmp.display()), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("writing `{}`", path.display()), e))
 }

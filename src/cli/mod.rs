@@ -260,6 +260,35 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Exit, Error> {
     }
 }
 
+/// How many worker threads a runtime has.
+#[derive(Debug, Clone, Copy)]
+enum Threads {
+    /// The calling thread only (one upload).
+    One,
+    /// Two workers: AWS calls are I/O-bound, and the machine may have two cores.
+    Two,
+}
+
+/// Run a future to completion on a tokio runtime made for it (the CLI is the only code that
+/// builds one); `what` names it in the error when the runtime cannot start.
+fn block_on<F: std::future::Future>(
+    what: &str,
+    threads: Threads,
+    future: F,
+) -> Result<F::Output, Error> {
+    let runtime = match threads {
+        Threads::One => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Threads::Two => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
+    }
+    .map_err(|e| Error::io(format!("starting the {what} runtime"), e))?;
+    Ok(runtime.block_on(future))
+}
+
 fn load_config(path: Option<&Path>) -> Result<Config, Error> {
     match path {
         Some(p) => Ok(Config::load(p)?),

@@ -191,12 +191,7 @@ fn apply(
         timeout: std::time::Duration::from_secs(args.timeout),
         poll: std::time::Duration::from_secs(args.poll.max(1)),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("starting the remediation runtime", e))?;
-    runtime.block_on(async {
+    block_on("remediation", Threads::Two, async {
         let (ctxs, recorder) = crate::aws::session::account_contexts(config, options).await?;
         let mut tests = Vec::new();
         for ctx in &ctxs {
@@ -231,7 +226,7 @@ fn apply(
             });
         }
         Ok::<_, Error>((tests, recorder.calls()))
-    })
+    })?
 }
 
 /// The evidence bundle of an applied plan: the audit it started from, and the remediation log.

@@ -65,12 +65,8 @@ struct RawWaivers {
     waiver: Vec<RawWaiver>,
 }
 
-/// Read a waivers file; every field is required, and the control must exist.
-pub fn load(path: &Path, catalog: &Catalog) -> Result<Vec<Waiver>, InputError> {
-    let text = crate::util::files::read_text(path, crate::util::files::MAX_SMALL_BYTES)?;
-    parse(&text, path, catalog)
-}
-
+/// Read a waivers file's text (`path` names it in errors); every field is required, and the
+/// control must exist.
 pub fn parse(text: &str, path: &Path, catalog: &Catalog) -> Result<Vec<Waiver>, InputError> {
     let raw: RawWaivers = toml::from_str(text).map_err(|e| {
         let (line, column) = e
@@ -131,10 +127,10 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    pub fn load(path: &Path) -> Result<Baseline, InputError> {
-        let text = crate::util::files::read_text(path, crate::util::files::MAX_SMALL_BYTES)?;
+    /// Read a baseline file's text (`path` names it in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<Baseline, InputError> {
         let b: Baseline =
-            serde_json::from_str(&text).map_err(|e| crate::util::error::json_error(path, &e))?;
+            serde_json::from_str(text).map_err(|e| crate::util::error::json_error(path, &e))?;
         if b.version != 1 {
             return Err(InputError::plain(
                 path,
@@ -144,16 +140,11 @@ impl Baseline {
         Ok(b)
     }
 
-    /// Write atomically: a temporary file renamed into place.
-    pub fn write(&self, path: &Path) -> Result<(), crate::util::error::Error> {
+    /// The baseline file's text.
+    pub fn to_text(&self) -> Result<String, crate::util::error::Error> {
         let text = serde_json::to_string_pretty(self)
             .map_err(|e| crate::util::error::Error::Other(e.to_string()))?;
-        let tmp = path.with_extension("tmp-drready");
-        std::fs::write(&tmp, format!("{text}\n")).map_err(|e| {
-            crate::util::error::Error::io(format!("writing `{}`", tmp.display()), e)
-        })?;
-        std::fs::rename(&tmp, path)
-            .map_err(|e| crate::util::error::Error::io(format!("writing `{}`", path.display()), e))
+        Ok(format!("{text}\n"))
     }
 }
 

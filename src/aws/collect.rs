@@ -1,0 +1,182 @@
+//! Live collection: every account (through its role) and region, each service's collector, and
+//! the joins between them, into one snapshot. Failed calls are gaps, never errors.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Utc;
+
+use super::session::{Ctx, Options, Progress, Session};
+use crate::model::config::Config;
+use crate::model::snapshot::{Gap, Resource, Scope, Snapshot, SCHEMA_VERSION};
+use crate::util::error::Error;
+
+/// A collected snapshot and what collecting it cost.
+pub struct Collection {
+    pub snapshot: Snapshot,
+    /// HTTP requests made, by `service:Operation` (retries included).
+    pub calls: BTreeMap<String, u64>,
+}
+
+/// Collect the DR posture of every account and region into a snapshot.
+pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Error> {
+    let session = Session::open(config, opts).await?;
+    let progress = Progress::new(opts.progress);
+    let window = std::time::Duration::from_secs(config.params.replica_lag_window.0);
+    let regions = &session.regions;
+    let per_account = session.contexts().into_iter().map(|mut home| {
+        home.progress = progress.clone();
+        let progress = &progress;
+        async move { collect_account(home, regions, config, progress, window).await }
+    });
+    let results = futures::future::join_all(per_account).await;
+
+    let mut resources = Vec::new();
+    let mut gaps = Vec::new();
+    let mut alarms = Vec::new();
+    for r in results {
+        resources.extend(r.resources);
+        gaps.extend(r.gaps);
+        alarms.extend(r.alarms);
+    }
+    // Deterministic output: sorted by type and id.
+    resources.sort_by(|a: &Resource, b: &Resource| {
+        (a.type_name(), a.record().id()).cmp(&(b.type_name(), b.record().id()))
+    });
+    alarms.sort_by(|a, b| a.id.cmp(&b.id));
+    let key = |g: &Gap| {
+        (
+            g.source.clone(),
+            g.operation.clone(),
+            g.account.clone(),
+            g.region.clone(),
+            g.resource.clone(),
+            g.resource_type.clone(),
+            g.attributes.clone(),
+            g.message.clone(),
+        )
+    };
+    gaps.sort_by_key(key);
+    // The same failure met twice (one per backup plan, say) is one gap.
+    gaps.dedup_by(|a, b| key(a) == key(b));
+    let snapshot = Snapshot {
+        schema_version: SCHEMA_VERSION,
+        // When the last answer arrived, not when the first call left: every fact was true by then, so
+        // a restorable time read mid-collection is never "in the future" of the evaluation, and ages
+        // count from the later instant (the stricter reading).
+        collected_at: Utc::now().max(session.now),
+        tool_version: crate::VERSION.to_string(),
+        scope: Scope {
+            accounts: session.accounts.iter().map(|a| a.id.clone()).collect(),
+            regions: session.regions.clone(),
+            dr_region: opts
+                .dr_region
+                .clone()
+                .or_else(|| config.scope.dr_region.clone()),
+        },
+        components: Vec::new(),
+        documents: Vec::new(),
+        dr_tests: Vec::new(),
+        gaps,
+        program: Default::default(),
+        alarms,
+        resources,
+    };
+    Ok(Collection {
+        snapshot,
+        calls: session.recorder.calls(),
+    })
+}
+
+struct AccountResult {
+    resources: Vec<Resource>,
+    gaps: Vec<Gap>,
+    alarms: Vec<crate::model::snapshot::CloudwatchAlarm>,
+}
+
+async fn collect_account(
+    home: Ctx,
+    regions: &[String],
+    config: &Config,
+    progress: &Progress,
+    window: std::time::Duration,
+) -> AccountResult {
+    let ctxs: Vec<Ctx> = regions.iter().map(|r| home.in_region(r)).collect();
+    progress.add(2 + 3 * ctxs.len() as u64);
+    // Phase one: every service in every region at once.
+    let iam = async {
+        let r = super::iam::collect(&home).await;
+        progress.done(&format!("{}: iam", home.account));
+        r
+    };
+    let s3 = async {
+        let r = super::s3::collect(&home, &config.s3).await;
+        progress.done(&format!("{}: s3", home.account));
+        r
+    };
+    let rds = futures::future::join_all(ctxs.iter().map(|c| async move {
+        let r = super::rds::collect(c).await;
+        progress.done(&format!("{} {}: rds", c.account, c.region));
+        r
+    }));
+    let backup = futures::future::join_all(ctxs.iter().map(|c| async move {
+        let r = super::backup::collect(c, &config.params).await;
+        progress.done(&format!("{} {}: backup", c.account, c.region));
+        r
+    }));
+    let alarms = futures::future::join_all(ctxs.iter().map(|c| async move {
+        let r = super::cloudwatch::alarms(c).await;
+        progress.done(&format!("{} {}: cloudwatch", c.account, c.region));
+        r
+    }));
+    let (iam, s3, rds, backup, alarms) = futures::join!(iam, s3, rds, backup, alarms);
+
+    let mut resources = Vec::new();
+    let mut gaps = Vec::new();
+    let (r, g) = iam;
+    resources.extend(r);
+    gaps.extend(g);
+    let (r, g) = s3;
+    resources.extend(r);
+    gaps.extend(g);
+    let mut all_alarms = Vec::new();
+    for (a, g) in alarms {
+        all_alarms.extend(a);
+        gaps.extend(g);
+    }
+
+    // Phase two: replica lag in each replica's region, then the joins.
+    let mut rds = super::rds::Raw::merge(rds);
+    let wanted = rds.lag_queries();
+    let by_region: BTreeMap<&str, Vec<&super::cloudwatch::LagQuery>> =
+        wanted.iter().fold(BTreeMap::new(), |mut m, q| {
+            m.entry(q.region.as_str()).or_default().push(q);
+            m
+        });
+    progress.add(by_region.len() as u64);
+    let lag_results = futures::future::join_all(by_region.into_iter().map(|(region, queries)| {
+        let ctx = home.in_region(region);
+        async move {
+            let r = super::cloudwatch::replica_lag(&ctx, &queries, window).await;
+            progress.done(&format!("{} {}: replica lag", ctx.account, ctx.region));
+            r
+        }
+    }))
+    .await;
+    let mut lags: HashMap<String, f64> = HashMap::new();
+    for (found, failed) in lag_results {
+        lags.extend(found);
+        rds.lag_failures.extend(failed);
+    }
+    let backup = super::backup::Raw::merge(backup);
+    let (db_resources, db_gaps) = rds.assemble(&lags, &backup);
+    resources.extend(db_resources);
+    gaps.extend(db_gaps);
+    let (b_resources, b_gaps) = backup.assemble(&resources);
+    resources.extend(b_resources);
+    gaps.extend(b_gaps);
+    AccountResult {
+        resources,
+        gaps,
+        alarms: all_alarms,
+    }
+}
