@@ -27,17 +27,8 @@
 //! module in `report/` with one `render`; a new control is a policy in `policies/` (documented in
 //! `docs/controls.md`, generated from its annotations).
 
-pub mod aws;
-pub mod cli;
-pub mod decide;
-pub mod evaluate;
-pub mod evidence;
-#[cfg(test)]
-mod layers;
-pub mod model;
-pub mod report;
-pub mod sources;
-pub mod util;
+#[cfg(feature = "aws")]
+pub use drready_aws as aws;
+pub use drready_core::{decide, evaluate, evidence, model, report, sources, util, VERSION};
 
-/// This build's version, as recorded in reports and snapshots.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub mod cli;

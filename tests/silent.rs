@@ -628,7 +628,10 @@ fn every_attribute_named_in_a_gap_is_in_the_schema() {
     // Every producer of gaps: the offline sources (Terraform plans, documents, test history) and
     // the AWS collectors.
     let mut files = Vec::new();
-    let mut dirs = vec![root.join("src/sources"), root.join("src/aws")];
+    let mut dirs = vec![
+        root.join("crates/drready-core/src/sources"),
+        root.join("crates/drready-aws/src"),
+    ];
     while let Some(dir) = dirs.pop() {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();

@@ -343,16 +343,12 @@ pub(super) fn write_bundle_with(
         let archive = crate::evidence::archive(&dir)?;
         eprintln!("evidence archive: {}", archive.display());
         if let Some(target) = &args.upload {
-            let (url, until) = block_on(
-                "upload",
-                Threads::One,
-                crate::aws::upload::upload(
-                    &archive,
-                    target,
-                    retention_days,
-                    args.endpoint_url.as_deref(),
-                ),
-            )??;
+            let (url, until) = super::live::upload(
+                &archive,
+                target,
+                retention_days,
+                args.endpoint_url.as_deref(),
+            )?;
             eprintln!("evidence uploaded: {url} (Object Lock COMPLIANCE until {until})");
         }
     }

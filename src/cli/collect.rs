@@ -1,5 +1,6 @@
 //! `drready collect` (a live collection into a snapshot) and `drready iam-policy`.
 
+use super::live;
 use super::*;
 
 #[derive(Debug, Args)]
@@ -27,57 +28,22 @@ pub struct IamPolicyArgs {
 /// How a live collection is named in messages.
 pub(super) const LIVE_ORIGIN: &str = "live collection";
 
-pub(super) fn live_options(
-    args: &LiveArgs,
-    endpoint_url: Option<String>,
-) -> crate::aws::session::Options {
-    crate::aws::session::Options {
-        profile: args.profile.clone(),
-        regions: args.regions.clone(),
-        endpoint_url,
-        max_attempts: args.max_attempts,
-        dr_region: args.dr_region.clone(),
-        progress: !args.quiet,
-    }
+pub(super) fn live_options(args: &LiveArgs, endpoint_url: Option<String>) -> live::Options {
+    live::options(args, endpoint_url)
 }
 
 /// Collect live, and return the snapshot as its evidence bundle keeps it: serialized, then read
 /// back, so that `evidence verify` re-evaluates the same bytes; and those bytes.
 pub(super) fn collect_as_kept(
     config: &Config,
-    options: &crate::aws::session::Options,
+    options: &live::Options,
     per_call: bool,
 ) -> Result<(crate::model::snapshot::Snapshot, Vec<u8>), Error> {
-    let collection = block_on(
-        "collection",
-        Threads::Two,
-        crate::aws::collect::collect(config, options),
-    )??;
-    report_collection(&collection, per_call);
-    let bytes =
-        serde_json::to_vec_pretty(&collection.snapshot).map_err(|e| Error::Other(e.to_string()))?;
+    let collected = live::collect(config, options, per_call)?;
+    let bytes = serde_json::to_vec_pretty(&collected).map_err(|e| Error::Other(e.to_string()))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| Error::Other(e.to_string()))?;
     let snapshot = crate::model::load::parse_snapshot(text, Path::new(LIVE_ORIGIN))?;
     Ok((snapshot, bytes))
-}
-
-/// One line on stderr: what was collected, and at what cost (with `--calls`, per operation).
-pub(super) fn report_collection(c: &crate::aws::collect::Collection, per_call: bool) {
-    let calls: u64 = c.calls.values().sum();
-    eprintln!(
-        "collected {} resources and {} alarms in {} account(s) × {} region(s): {} AWS requests, {} gap(s)",
-        c.snapshot.resources.len(),
-        c.snapshot.alarms.len(),
-        c.snapshot.scope.accounts.len(),
-        c.snapshot.scope.regions.len(),
-        calls,
-        c.snapshot.gaps.len()
-    );
-    if per_call {
-        for (op, n) in &c.calls {
-            eprintln!("  {op} {n}");
-        }
-    }
 }
 
 pub(super) fn collect_live(args: CollectArgs, out: &mut dyn Write) -> Result<Exit, Error> {
@@ -91,14 +57,8 @@ pub(super) fn collect_live(args: CollectArgs, out: &mut dyn Write) -> Result<Exi
         }
     }
     let options = live_options(&args.live, args.endpoint_url);
-    let collection = block_on(
-        "collection",
-        Threads::Two,
-        crate::aws::collect::collect(&config, &options),
-    )??;
-    report_collection(&collection, args.live.calls);
-    let bytes =
-        serde_json::to_vec_pretty(&collection.snapshot).map_err(|e| Error::Other(e.to_string()))?;
+    let collected = live::collect(&config, &options, args.live.calls)?;
+    let bytes = serde_json::to_vec_pretty(&collected).map_err(|e| Error::Other(e.to_string()))?;
     match &args.out {
         Some(p) => write_new(p, &bytes)?,
         None => {

@@ -24,6 +24,7 @@ mod docs;
 mod evidence;
 pub mod exit;
 mod gate;
+mod live;
 mod remediate;
 
 pub use audit::{AuditArgs, EvidenceArgs};
@@ -182,11 +183,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Exit, Error> {
         Command::Collect(args) => collect::collect_live(args, out),
         Command::Remediate(args) => remediate::remediate(args, out),
         Command::IamPolicy(args) => {
-            let policy = if args.remediation {
-                crate::aws::remediate::iam_policy()
-            } else {
-                crate::aws::permissions::policy()
-            };
+            let policy = live::iam_policy(args.remediation)?;
             let text =
                 serde_json::to_string_pretty(&policy).map_err(|e| Error::Other(e.to_string()))?;
             writeln!(out, "{text}").map_err(|e| Error::io("writing output", e))?;
@@ -258,35 +255,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Exit, Error> {
             Ok(Exit::Ok)
         }
     }
-}
-
-/// How many worker threads a runtime has.
-#[derive(Debug, Clone, Copy)]
-enum Threads {
-    /// The calling thread only (one upload).
-    One,
-    /// Two workers: AWS calls are I/O-bound, and the machine may have two cores.
-    Two,
-}
-
-/// Run a future to completion on a tokio runtime made for it (the CLI is the only code that
-/// builds one); `what` names it in the error when the runtime cannot start.
-fn block_on<F: std::future::Future>(
-    what: &str,
-    threads: Threads,
-    future: F,
-) -> Result<F::Output, Error> {
-    let runtime = match threads {
-        Threads::One => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build(),
-        Threads::Two => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build(),
-    }
-    .map_err(|e| Error::io(format!("starting the {what} runtime"), e))?;
-    Ok(runtime.block_on(future))
 }
 
 fn load_config(path: Option<&Path>) -> Result<Config, Error> {

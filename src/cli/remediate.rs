@@ -2,6 +2,7 @@
 
 use super::audit::write_bundle_with;
 use super::collect::{collect_as_kept, live_options, LIVE_ORIGIN};
+use super::live;
 use super::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,7 +99,7 @@ pub(super) fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<Exit
             writeln!(out, "nothing changed").map_err(w)?;
             return Ok(Exit::Ok);
         }
-        let (tests, calls) = apply(&mut plan, &config, &options, &args)?;
+        let (tests, calls) = live::apply(&mut plan, &config, &options, &args)?;
         if args.live.calls {
             for (op, n) in &calls {
                 eprintln!("  {op} {n}");
@@ -167,66 +168,6 @@ fn confirm(
         .read_line(&mut answer)
         .map_err(|e| Error::io("reading the answer", e))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
-}
-
-/// Carry the plan out, account by account; the DR tests the restore tests measured, and the calls
-/// made per operation.
-fn apply(
-    plan: &mut crate::model::remediation::Plan,
-    config: &Config,
-    options: &crate::aws::session::Options,
-    args: &RemediateArgs,
-) -> Result<
-    (
-        Vec<crate::model::snapshot::DrTest>,
-        std::collections::BTreeMap<String, u64>,
-    ),
-    Error,
-> {
-    let opts = crate::aws::remediate::ApplyOptions {
-        allow_modify: args.allow.contains(&Allow::Modify),
-        max_actions: args.max_actions,
-        concurrency: args.concurrency,
-        cleanup: args.cleanup,
-        timeout: std::time::Duration::from_secs(args.timeout),
-        poll: std::time::Duration::from_secs(args.poll.max(1)),
-    };
-    block_on("remediation", Threads::Two, async {
-        let (ctxs, recorder) = crate::aws::session::account_contexts(config, options).await?;
-        let mut tests = Vec::new();
-        for ctx in &ctxs {
-            let mut mine = crate::model::remediation::Plan {
-                steps: plan
-                    .steps
-                    .iter()
-                    .filter(|s| s.account == ctx.account)
-                    .cloned()
-                    .collect(),
-                ..plan.clone()
-            };
-            tests.extend(crate::aws::remediate::apply(&mut mine, ctx, &opts).await);
-            for s in mine.steps {
-                if let Some(slot) = plan
-                    .steps
-                    .iter_mut()
-                    .find(|x| x.action == s.action && x.resource == s.resource)
-                {
-                    *slot = s;
-                }
-            }
-        }
-        plan.applied = true;
-        for s in plan.steps.iter_mut().filter(|s| s.outcome.is_none()) {
-            s.outcome = Some(crate::model::remediation::Outcome {
-                status: "failed".into(),
-                detail: format!("no credentials for account {}", s.account),
-                started: None,
-                finished: None,
-                created: None,
-            });
-        }
-        Ok::<_, Error>((tests, recorder.calls()))
-    })?
 }
 
 /// The evidence bundle of an applied plan: the audit it started from, and the remediation log.

@@ -94,7 +94,7 @@ pub mod bounded {
 /// Parse a duration into whole seconds. `None` when the text is not a duration.
 ///
 /// ```
-/// use drready::util::duration::parse_seconds;
+/// use drready_core::util::duration::parse_seconds;
 /// assert_eq!(parse_seconds("< 4 hours"), Some(14_400));
 /// assert_eq!(parse_seconds("15 min"), Some(900));
 /// assert_eq!(parse_seconds("soon"), None);

@@ -28,20 +28,26 @@ pub const SCHEMA_FILE: &str = "drready.cedarschema";
 pub const BUILTIN: &[(&str, &str)] = &[
     (
         SCHEMA_FILE,
-        include_str!("../../policies/drready.cedarschema"),
+        include_str!("../../../../policies/drready.cedarschema"),
     ),
-    ("rds.cedar", include_str!("../../policies/rds.cedar")),
-    ("s3.cedar", include_str!("../../policies/s3.cedar")),
-    ("backup.cedar", include_str!("../../policies/backup.cedar")),
+    ("rds.cedar", include_str!("../../../../policies/rds.cedar")),
+    ("s3.cedar", include_str!("../../../../policies/s3.cedar")),
+    (
+        "backup.cedar",
+        include_str!("../../../../policies/backup.cedar"),
+    ),
     (
         "monitoring.cedar",
-        include_str!("../../policies/monitoring.cedar"),
+        include_str!("../../../../policies/monitoring.cedar"),
     ),
     (
         "process.cedar",
-        include_str!("../../policies/process.cedar"),
+        include_str!("../../../../policies/process.cedar"),
     ),
-    ("plan.cedar", include_str!("../../policies/plan.cedar")),
+    (
+        "plan.cedar",
+        include_str!("../../../../policies/plan.cedar"),
+    ),
 ];
 
 #[derive(

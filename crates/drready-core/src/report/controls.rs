@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn docs_controls_md_is_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/controls.md");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/controls.md");
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         let fresh = markdown(&Catalog::load(None).unwrap());
         assert!(

@@ -9,12 +9,12 @@ use crate::util::error::InputError;
 
 pub const SNAPSHOT_PATH: &str = "evidence/example/snapshot.json";
 pub const CONFIG_PATH: &str = "evidence/example/drready.toml";
-pub const SNAPSHOT: &str = include_str!("../../evidence/example/snapshot.json");
-pub const CONFIG: &str = include_str!("../../evidence/example/drready.toml");
+pub const SNAPSHOT: &str = include_str!("../../../../evidence/example/snapshot.json");
+pub const CONFIG: &str = include_str!("../../../../evidence/example/drready.toml");
 
 macro_rules! embed {
     ($($path:literal),* $(,)?) => {
-        &[$((concat!("evidence/example/", $path), include_str!(concat!("../../evidence/example/", $path)))),*]
+        &[$((concat!("evidence/example/", $path), include_str!(concat!("../../../../evidence/example/", $path)))),*]
     };
 }
 

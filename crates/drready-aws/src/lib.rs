@@ -3,6 +3,9 @@
 //! they need (`permissions`), and the bundle upload (`upload`). The only code that uses the AWS
 //! SDK or tokio.
 
+// The core's model and helpers, under the names the layer rules use (`crate::model`, `crate::util`).
+use drready_core::{model, util, VERSION};
+
 pub mod backup;
 pub mod cloudwatch;
 pub mod collect;

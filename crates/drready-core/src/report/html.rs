@@ -13,7 +13,7 @@ use crate::evaluate::catalog::Severity;
 use crate::evaluate::Status;
 
 pub const TEMPLATE_NAME: &str = "scorecard.html.j2";
-pub const BUILTIN_TEMPLATE: &str = include_str!("../../templates/scorecard.html.j2");
+pub const BUILTIN_TEMPLATE: &str = include_str!("../../../../templates/scorecard.html.j2");
 
 #[derive(Serialize)]
 struct Gauge {

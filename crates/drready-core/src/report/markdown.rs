@@ -8,7 +8,7 @@ use minijinja::{Environment, Value as JValue};
 use super::{summary, Report};
 
 pub const TEMPLATE_NAME: &str = "report.md.j2";
-pub const BUILTIN_TEMPLATE: &str = include_str!("../../templates/report.md.j2");
+pub const BUILTIN_TEMPLATE: &str = include_str!("../../../../templates/report.md.j2");
 
 /// Escape text for a Markdown table cell: pipes, newlines, HTML and emphasis characters.
 pub fn cell(text: &str) -> String {

@@ -407,7 +407,7 @@ async fn base_config(opts: &Options, collect: &crate::model::config::RawCollect)
         .operation_timeout(secs(collect.operation_timeout))
         .build();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(crate::aws::upload::http_client())
+        .http_client(crate::upload::http_client())
         .timeout_config(timeouts);
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);

@@ -1,0 +1,219 @@
+//! The CLI's one door to AWS: live collection, the IAM policies, applying a remediation plan and
+//! uploading a bundle, each on a tokio runtime made for it. Without the `aws` feature (on by
+//! default) each says that this drready was built without AWS support.
+
+use std::path::Path;
+
+use super::{LiveArgs, RemediateArgs};
+use crate::model::config::Config;
+use crate::model::remediation::Plan;
+use crate::model::snapshot::{DrTest, Snapshot};
+use crate::util::error::Error;
+
+/// AWS calls made, by `service:Operation`.
+pub(super) type Calls = std::collections::BTreeMap<String, u64>;
+
+#[cfg(feature = "aws")]
+pub(super) use crate::aws::session::Options;
+
+/// Where and how to call AWS (without AWS support: nothing).
+#[cfg(not(feature = "aws"))]
+pub(super) struct Options;
+
+pub(super) fn options(args: &LiveArgs, endpoint_url: Option<String>) -> Options {
+    #[cfg(feature = "aws")]
+    {
+        Options {
+            profile: args.profile.clone(),
+            regions: args.regions.clone(),
+            endpoint_url,
+            max_attempts: args.max_attempts,
+            dr_region: args.dr_region.clone(),
+            progress: !args.quiet,
+        }
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = (args, endpoint_url);
+        Options
+    }
+}
+
+#[cfg(not(feature = "aws"))]
+fn no_aws() -> Error {
+    Error::Other(
+        "this drready was built without AWS support: build it with the `aws` feature (on by default)"
+            .into(),
+    )
+}
+
+/// Collect live; one line on stderr says what was collected and at what cost (with `per_call`,
+/// per operation).
+pub(super) fn collect(
+    config: &Config,
+    options: &Options,
+    per_call: bool,
+) -> Result<Snapshot, Error> {
+    #[cfg(feature = "aws")]
+    {
+        let c = block_on(
+            "collection",
+            Threads::Two,
+            crate::aws::collect::collect(config, options),
+        )??;
+        let calls: u64 = c.calls.values().sum();
+        eprintln!(
+            "collected {} resources and {} alarms in {} account(s) × {} region(s): {} AWS requests, {} gap(s)",
+            c.snapshot.resources.len(),
+            c.snapshot.alarms.len(),
+            c.snapshot.scope.accounts.len(),
+            c.snapshot.scope.regions.len(),
+            calls,
+            c.snapshot.gaps.len()
+        );
+        if per_call {
+            for (op, n) in &c.calls {
+                eprintln!("  {op} {n}");
+            }
+        }
+        Ok(c.snapshot)
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = (config, options, per_call);
+        Err(no_aws())
+    }
+}
+
+/// The read-only policy collection needs, or (`remediation`) the extra one `--apply` needs.
+pub(super) fn iam_policy(remediation: bool) -> Result<serde_json::Value, Error> {
+    #[cfg(feature = "aws")]
+    {
+        Ok(if remediation {
+            crate::aws::remediate::iam_policy()
+        } else {
+            crate::aws::permissions::policy()
+        })
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = remediation;
+        Err(no_aws())
+    }
+}
+
+/// Carry the plan out, account by account; the DR tests the restore tests measured, and the calls
+/// made per operation.
+pub(super) fn apply(
+    plan: &mut Plan,
+    config: &Config,
+    options: &Options,
+    args: &RemediateArgs,
+) -> Result<(Vec<DrTest>, Calls), Error> {
+    #[cfg(feature = "aws")]
+    {
+        let opts = crate::aws::remediate::ApplyOptions {
+            allow_modify: args.allow.contains(&super::Allow::Modify),
+            max_actions: args.max_actions,
+            concurrency: args.concurrency,
+            cleanup: args.cleanup,
+            timeout: std::time::Duration::from_secs(args.timeout),
+            poll: std::time::Duration::from_secs(args.poll.max(1)),
+        };
+        block_on("remediation", Threads::Two, async {
+            let (ctxs, recorder) = crate::aws::session::account_contexts(config, options).await?;
+            let mut tests = Vec::new();
+            for ctx in &ctxs {
+                let mut mine = Plan {
+                    steps: plan
+                        .steps
+                        .iter()
+                        .filter(|s| s.account == ctx.account)
+                        .cloned()
+                        .collect(),
+                    ..plan.clone()
+                };
+                tests.extend(crate::aws::remediate::apply(&mut mine, ctx, &opts).await);
+                for s in mine.steps {
+                    if let Some(slot) = plan
+                        .steps
+                        .iter_mut()
+                        .find(|x| x.action == s.action && x.resource == s.resource)
+                    {
+                        *slot = s;
+                    }
+                }
+            }
+            plan.applied = true;
+            for s in plan.steps.iter_mut().filter(|s| s.outcome.is_none()) {
+                s.outcome = Some(crate::model::remediation::Outcome {
+                    status: "failed".into(),
+                    detail: format!("no credentials for account {}", s.account),
+                    started: None,
+                    finished: None,
+                    created: None,
+                });
+            }
+            Ok::<_, Error>((tests, recorder.calls()))
+        })?
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = (plan, config, options, args);
+        Err(no_aws())
+    }
+}
+
+/// Upload a bundle archive with COMPLIANCE retention of `days`: its `s3://` URL and retain-until
+/// date.
+pub(super) fn upload(
+    archive: &Path,
+    target: &str,
+    days: u32,
+    endpoint: Option<&str>,
+) -> Result<(String, String), Error> {
+    #[cfg(feature = "aws")]
+    {
+        block_on(
+            "upload",
+            Threads::One,
+            crate::aws::upload::upload(archive, target, days, endpoint),
+        )?
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = (archive, target, days, endpoint);
+        Err(no_aws())
+    }
+}
+
+/// How many worker threads a runtime has.
+#[cfg(feature = "aws")]
+#[derive(Debug, Clone, Copy)]
+enum Threads {
+    /// The calling thread only (one upload).
+    One,
+    /// Two workers: AWS calls are I/O-bound, and the machine may have two cores.
+    Two,
+}
+
+/// Run a future to completion on a tokio runtime made for it (the CLI is the only code that
+/// builds one); `what` names it in the error when the runtime cannot start.
+#[cfg(feature = "aws")]
+fn block_on<F: std::future::Future>(
+    what: &str,
+    threads: Threads,
+    future: F,
+) -> Result<F::Output, Error> {
+    let runtime = match threads {
+        Threads::One => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Threads::Two => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
+    }
+    .map_err(|e| Error::io(format!("starting the {what} runtime"), e))?;
+    Ok(runtime.block_on(future))
+}
