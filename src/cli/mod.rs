@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::decide::score;
@@ -162,18 +162,9 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 }
 
 /// RFC 3339, or a bare date (midnight UTC).
+/// `--as-of`: an RFC 3339 time, or a date (midnight UTC).
 pub fn parse_as_of(s: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        if let Some(t) = d.and_hms_opt(0, 0, 0) {
-            return Ok(t.and_utc());
-        }
-    }
-    Err(format!(
-        "`{s}` is not an RFC 3339 time (e.g. 2026-11-25T12:00:00Z) or a date (2026-11-25)"
-    ))
+    crate::util::duration::parse_instant(s)
 }
 
 /// Run a parsed command; the exit code on success.

@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
 /// The longest duration drready accepts anywhere (a target, a cadence, a measured RTO, a lag, a
@@ -214,6 +215,21 @@ pub fn is_date_format(f: &str) -> bool {
     };
     let mut s = String::new();
     write!(s, "{}", day.format_with_items(items)).is_ok()
+}
+
+/// An instant: an RFC 3339 time, or a date (midnight UTC).
+pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        if let Some(t) = d.and_hms_opt(0, 0, 0) {
+            return Ok(t.and_utc());
+        }
+    }
+    Err(format!(
+        "`{s}` is not an RFC 3339 time (e.g. 2026-11-25T12:00:00Z) or a date (2026-11-25)"
+    ))
 }
 
 #[cfg(test)]

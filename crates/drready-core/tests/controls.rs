@@ -12,9 +12,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use drready::evaluate::catalog::Catalog;
-use drready::evaluate::{evaluate_snapshot, Setup};
-use drready::model::config::Config;
+use drready_core::evaluate::catalog::Catalog;
+use drready_core::evaluate::{evaluate_snapshot, Setup};
+use drready_core::model::config::Config;
 
 #[derive(serde::Deserialize)]
 struct Fixture {
@@ -57,8 +57,8 @@ fn run_all(catalog: &Catalog) -> (Covered, BTreeSet<String>, Vec<String>) {
         let fx: Fixture = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let config = Config::parse(&fx.config, &path).unwrap();
         let text = serde_json::to_string(&fx.snapshot).unwrap();
-        let snapshot = drready::model::load::parse_snapshot(&text, &path).unwrap();
-        let as_of = drready::cli::parse_as_of(&fx.as_of).unwrap();
+        let snapshot = drready_core::model::load::parse_snapshot(&text, &path).unwrap();
+        let as_of = drready_core::util::duration::parse_instant(&fx.as_of).unwrap();
         let setup = Setup {
             as_of: Some(as_of),
             threads: 1,
@@ -113,7 +113,7 @@ fn run_all(catalog: &Catalog) -> (Covered, BTreeSet<String>, Vec<String>) {
             let mut bare = fx.snapshot.clone();
             bare["gaps"] = serde_json::json!([]);
             let text = serde_json::to_string(&bare).unwrap();
-            let snapshot = drready::model::load::parse_snapshot(&text, &path).unwrap();
+            let snapshot = drready_core::model::load::parse_snapshot(&text, &path).unwrap();
             let ungapped = evaluate_snapshot(snapshot, &path, &setup).unwrap();
             for v in ungapped.verdicts() {
                 let control = catalog.controls[v.control as usize].id.as_str();
