@@ -6,9 +6,12 @@
 //!
 //! # Layers
 //!
-//! Each folder of `src/` is a layer, and a layer uses only the layers its row names. A test
-//! (`layers.rs`) reads every `crate::` and `super::` path in non-test code, inline paths inside
-//! function bodies included, and fails on any other; it reads this very table.
+//! Each layer is a folder: `cli` here; `aws` is the `drready-aws` crate (`crates/drready-aws`);
+//! the others are folders of the `drready-core` crate (`crates/drready-core/src`), which builds
+//! without the AWS SDK or an async runtime. A layer uses only the layers its row names. A test
+//! (`crates/drready-core/src/layers.rs`) reads every `crate::`, `super::` and `drready_core::` path
+//! in non-test code of the three crates, inline paths inside function bodies included, and fails on
+//! any other; it reads this very table.
 //!
 //! | layer | holds | may use |
 //! |---|---|---|
@@ -22,9 +25,10 @@
 //! | `evidence` | bundles: write, verify, read previous audits | util, model, evaluate, decide |
 //! | `cli` | one file per subcommand; the only code that prints, builds a runtime or knows exit codes | util, model, sources, aws, evaluate, decide, report, evidence |
 //!
-//! Where a new thing goes: a new AWS service is a collector in `aws/` plus its records in
-//! `model/snapshot.rs` (and its Terraform resources in `sources/plan/`); a new report format is a
-//! module in `report/` with one `render`; a new control is a policy in `policies/` (documented in
+//! Where a new thing goes: a new AWS service is a collector in `crates/drready-aws/src/` plus its
+//! records in `model/snapshot.rs` (and its Terraform resources in `sources/plan/`, one file per
+//! resource family); a new report format is a module in `report/` with one `render`; a new
+//! subcommand is a file in `src/cli/`; a new control is a policy in `policies/` (documented in
 //! `docs/controls.md`, generated from its annotations).
 
 #[cfg(feature = "aws")]

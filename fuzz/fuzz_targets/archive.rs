@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let into = dir.path().join("out");
     let _ = std::fs::create_dir(&into);
-    if let Ok(bundle) = drready::evidence::unpack(&archive, &into) {
+    if let Ok(bundle) = drready_core::evidence::unpack(&archive, &into) {
         assert!(bundle.starts_with(&into));
     }
     // Nothing was written beside the folder it was given.

@@ -7,5 +7,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = drready::model::config::Config::parse(&text, Path::new("drready.toml"));
+    let _ = drready_core::model::config::Config::parse(&text, Path::new("drready.toml"));
 });

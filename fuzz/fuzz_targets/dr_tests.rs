@@ -7,6 +7,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = drready::sources::dr_tests::parse(&text, Path::new("history.json"));
-    let _ = drready::sources::dr_tests::parse(&text, Path::new("history.jsonl"));
+    let _ = drready_core::sources::dr_tests::parse(&text, Path::new("history.json"));
+    let _ = drready_core::sources::dr_tests::parse(&text, Path::new("history.jsonl"));
 });

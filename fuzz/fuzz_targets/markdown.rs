@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let lines = text.split('\n').count() as u32;
-    let e = drready::sources::docs::extract("fuzz.md", &text, Path::new("docs"), &|p| p.as_os_str().len() % 2 == 0);
+    let e = drready_core::sources::docs::extract("fuzz.md", &text, Path::new("docs"), &|p| p.as_os_str().len() % 2 == 0);
     let d = &e.document;
     for line in d.recovery_targets.iter().filter_map(|t| t.line)
         .chain(d.review_schedule.iter().filter_map(|r| r.line))
@@ -19,10 +19,10 @@ fuzz_target!(|data: &[u8]| {
     {
         assert!(line >= 1 && line <= lines, "line {line} of {lines}");
     }
-    let _ = drready::util::duration::parse_seconds(&text);
-    let _ = drready::sources::docs::parse_date(&text);
-    let _ = drready::sources::docs::frequency_days(&text);
-    let _ = drready::sources::docs::repair_mojibake(&text);
+    let _ = drready_core::util::duration::parse_seconds(&text);
+    let _ = drready_core::sources::docs::parse_date(&text);
+    let _ = drready_core::sources::docs::frequency_days(&text);
+    let _ = drready_core::sources::docs::repair_mojibake(&text);
     // The schedule expansion must not panic either.
-    let _ = drready::sources::docs::scheduled(std::slice::from_ref(d));
+    let _ = drready_core::sources::docs::scheduled(std::slice::from_ref(d));
 });

@@ -13,5 +13,5 @@ fuzz_target!(|data: &[u8]| {
     let mut files = BTreeMap::new();
     files.insert("drready.cedarschema".to_string(), ("policies/drready.cedarschema".to_string(), SCHEMA.to_string()));
     files.insert("fuzz.cedar".to_string(), ("fuzz.cedar".to_string(), text));
-    let _ = drready::evaluate::catalog::Catalog::from_named(files);
+    let _ = drready_core::evaluate::catalog::Catalog::from_named(files);
 });

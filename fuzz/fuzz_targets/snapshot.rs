@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use drready::model::config::Config;
-use drready::evaluate::catalog::Catalog;
-use drready::evaluate::{evaluate_snapshot, Setup};
+use drready_core::model::config::Config;
+use drready_core::evaluate::catalog::Catalog;
+use drready_core::evaluate::{evaluate_snapshot, Setup};
 use libfuzzer_sys::fuzz_target;
 
 fn catalog() -> &'static Catalog {
@@ -17,10 +17,10 @@ fn catalog() -> &'static Catalog {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(snapshot) = drready::model::load::parse_snapshot(text, Path::new("fuzz.json")) else { return };
+    let Ok(snapshot) = drready_core::model::load::parse_snapshot(text, Path::new("fuzz.json")) else { return };
     let config = Config::default();
     let setup = Setup { threads: 1, ..Setup::new(catalog(), &config) };
     if let Ok(eval) = evaluate_snapshot(snapshot, Path::new("fuzz.json"), &setup) {
-        let _ = drready::decide::score::score(catalog(), &eval);
+        let _ = drready_core::decide::score::score(catalog(), &eval);
     }
 });

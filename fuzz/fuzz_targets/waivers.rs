@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use drready::evaluate::catalog::Catalog;
+use drready_core::evaluate::catalog::Catalog;
 use libfuzzer_sys::fuzz_target;
 
 fn catalog() -> &'static Catalog {
@@ -14,6 +14,6 @@ fn catalog() -> &'static Catalog {
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = drready::decide::waivers::parse(&text, Path::new("waivers.toml"), catalog());
-    let _ = serde_json::from_str::<drready::decide::waivers::Baseline>(&text);
+    let _ = drready_core::decide::waivers::parse(&text, Path::new("waivers.toml"), catalog());
+    let _ = serde_json::from_str::<drready_core::decide::waivers::Baseline>(&text);
 });
