@@ -24,5 +24,5 @@ fuzz_target!(|data: &[u8]| {
     let _ = drready_core::sources::docs::frequency_days(&text);
     let _ = drready_core::sources::docs::repair_mojibake(&text);
     // The schedule expansion must not panic either.
-    let _ = drready_core::sources::docs::scheduled(std::slice::from_ref(d));
+    let _ = drready_core::model::rules::scheduled(std::slice::from_ref(d));
 });
