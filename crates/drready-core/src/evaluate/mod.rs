@@ -263,23 +263,12 @@ fn evaluate(
     let catalog = setup.catalog;
     let config = setup.config;
     let as_of = setup.as_of.unwrap_or(header.collected_at);
-    let mut header = header;
-    header.documents.extend(setup.documents.iter().cloned());
-    header.dr_tests.extend(setup.dr_tests.iter().cloned());
-    header.gaps.extend(setup.gaps.iter().cloned());
-    // Tests and documents dated after the evaluation time are set aside: a gap says why (their own
-    // controls are no_evidence), and they count for nothing else.
-    header.gaps.extend(entities::future_evidence(
-        &header.dr_tests,
-        &header.documents,
-        as_of,
-    ));
+    let header = with_files(header, setup, as_of, origin)?;
     let current_tests: Vec<&DrTest> = header
         .dr_tests
         .iter()
         .filter(|t| entities::test_time(t) <= as_of)
         .collect();
-    check_gap_attributes(catalog, &header.gaps, origin)?;
     let (specs, notes, default_component) = resolve_components(&header, config);
     let dr_region = config
         .scope
@@ -417,6 +406,28 @@ fn evaluate(
         warnings,
         not_assessed,
     })
+}
+
+/// The header with what was read from files besides the snapshot (documents, DR tests, their
+/// gaps). Tests and documents dated after the evaluation time are set aside: a gap says why (their
+/// own controls are no_evidence), and they count for nothing else. A gap naming no fact any control
+/// reads is an error.
+fn with_files(
+    mut header: SnapshotHeader,
+    setup: &Setup<'_>,
+    as_of: DateTime<Utc>,
+    origin: &Path,
+) -> Result<SnapshotHeader, Error> {
+    header.documents.extend(setup.documents.iter().cloned());
+    header.dr_tests.extend(setup.dr_tests.iter().cloned());
+    header.gaps.extend(setup.gaps.iter().cloned());
+    header.gaps.extend(entities::future_evidence(
+        &header.dr_tests,
+        &header.documents,
+        as_of,
+    ));
+    check_gap_attributes(setup.catalog, &header.gaps, origin)?;
+    Ok(header)
 }
 
 /// The verdicts of a stand-in: every control of its entity type is no_evidence, with the cause.
