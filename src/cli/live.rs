@@ -29,7 +29,11 @@ pub(super) fn options(args: &LiveArgs, endpoint_url: Option<String>) -> Options 
             endpoint_url,
             max_attempts: args.max_attempts,
             dr_region: args.dr_region.clone(),
-            progress: !args.quiet,
+            progress: if args.quiet {
+                crate::aws::session::Progress::hidden()
+            } else {
+                Bar::on_stderr()
+            },
         }
     }
     #[cfg(not(feature = "aws"))]
@@ -184,6 +188,39 @@ pub(super) fn upload(
     {
         let _ = (archive, target, days, endpoint);
         Err(no_aws())
+    }
+}
+
+/// The collection progress bar on stderr, drawn only when stderr is a terminal.
+#[cfg(feature = "aws")]
+struct Bar(indicatif::ProgressBar);
+
+#[cfg(feature = "aws")]
+impl Bar {
+    fn on_stderr() -> crate::aws::session::Progress {
+        use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+        if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            return crate::aws::session::Progress::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} collecting [{bar:30}] {pos}/{len} {wide_msg}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        crate::aws::session::Progress::new(std::sync::Arc::new(Bar(bar)))
+    }
+}
+
+#[cfg(feature = "aws")]
+impl crate::aws::session::ProgressSink for Bar {
+    fn add(&self, n: u64) {
+        self.0.inc_length(n);
+    }
+
+    fn done(&self, what: &str) {
+        self.0.set_message(what.to_string());
+        self.0.inc(1);
     }
 }
 

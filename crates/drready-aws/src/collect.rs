@@ -1,5 +1,9 @@
 //! Live collection: every account (through its role) and region, each service's collector, and
 //! the joins between them, into one snapshot. Failed calls are gaps, never errors.
+//!
+//! Collection runs in two phases. The first lists every service in every account and region at
+//! once. The second needs the first: replica lag is read from CloudWatch in each replica's own
+//! region, snapshot copies and backup-plan selections are joined to the databases they concern.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,7 +24,7 @@ pub struct Collection {
 /// Collect the DR posture of every account and region into a snapshot.
 pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Error> {
     let session = Session::open(config, opts).await?;
-    let progress = Progress::new(opts.progress);
+    let progress = opts.progress.clone();
     let window = std::time::Duration::from_secs(config.params.replica_lag_window.0);
     let regions = &session.regions;
     let per_account = session.contexts().into_iter().map(|mut home| {

@@ -1,13 +1,9 @@
-//! Live collection from AWS: credentials, accounts, regions, the clients, bounded concurrency, the
-//! progress bar, and the one place an SDK error becomes a gap.
-//!
-//! Collection runs in two phases. The first lists every service in every account and region at
-//! once (each call takes a permit from one semaphore, so `collect.concurrency` bounds the calls in
-//! flight across accounts × regions × services). The second needs the first: replica lag is read
-//! from CloudWatch in each replica's own region, snapshot copies and backup-plan selections are
-//! joined to the databases they concern. A failed call never stops the run: it becomes a `Gap`
-//! with the service, operation, account, region, resource, AWS error code and message, and the
-//! controls that needed its facts are no_evidence.
+//! The session with AWS: credentials, accounts (through their roles), regions, the clients,
+//! bounded concurrency (each call takes a permit from one semaphore, so `collect.concurrency` bounds
+//! the calls in flight across accounts × regions × services), progress reporting (the CLI draws
+//! it), and the one place an SDK error becomes a gap: a failed call never stops the run; it becomes
+//! a `Gap` with the service, operation, account, region, resource, AWS error code and message, and
+//! the controls that needed its facts are no_evidence.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -22,7 +18,6 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::Semaphore;
 
 use crate::model::config::Config;
@@ -43,8 +38,8 @@ pub struct Options {
     pub max_attempts: Option<u32>,
     /// The region that must hold copies and replicas (else the config's `scope.dr_region`).
     pub dr_region: Option<String>,
-    /// Draw a progress bar on stderr (only when stderr is a terminal).
-    pub progress: bool,
+    /// Where collection reports its progress (the CLI's bar on stderr, or nobody).
+    pub progress: Progress,
 }
 
 /// Counts the requests each operation makes, and remembers which operations were called.
@@ -356,38 +351,52 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     wildmatch::WildMatch::new(pattern).matches(text)
 }
 
-/// The progress bar on stderr: hidden unless asked for and stderr is a terminal. Collectors add
-/// the per-resource work they find (buckets, plans, vaults) as they find it.
+/// Where collection reports its progress. The CLI draws it; the collectors only count: they add the
+/// per-resource work they find (buckets, plans, vaults) as they find it, and say what is done.
+pub trait ProgressSink: Send + Sync {
+    fn add(&self, n: u64);
+    fn done(&self, what: &str);
+}
+
+/// A handle on a progress sink; `hidden()` reports to nobody.
 #[derive(Clone)]
-pub struct Progress(ProgressBar);
+pub struct Progress(Option<Arc<dyn ProgressSink>>);
 
 impl Progress {
-    pub(super) fn new(show: bool) -> Self {
-        let visible = show && std::io::IsTerminal::is_terminal(&std::io::stderr());
-        let bar = if visible {
-            ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())
-        } else {
-            ProgressBar::hidden()
-        };
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} collecting [{bar:30}] {pos}/{len} {wide_msg}")
-        {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        Self(bar)
+    pub fn new(sink: Arc<dyn ProgressSink>) -> Self {
+        Self(Some(sink))
     }
 
     pub fn hidden() -> Self {
-        Self(ProgressBar::hidden())
+        Self(None)
     }
 
     pub fn add(&self, n: u64) {
-        self.0.inc_length(n);
+        if let Some(s) = &self.0 {
+            s.add(n);
+        }
     }
 
     pub fn done(&self, what: &str) {
-        self.0.set_message(what.to_string());
-        self.0.inc(1);
+        if let Some(s) = &self.0 {
+            s.done(what);
+        }
+    }
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Self::hidden()
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Progress"
+        } else {
+            "Progress(hidden)"
+        })
     }
 }
 

@@ -517,6 +517,7 @@ const TRADES: &[(&str, &[&str], &str)] = &[
         "the AWS SDK is called only from aws",
     ),
     ("tokio::runtime", &["cli"], "only the CLI builds a runtime"),
+    ("indicatif", &["cli"], "only the CLI draws"),
     ("println!", &["cli"], "only the CLI prints"),
     ("eprintln!", &["cli"], "only the CLI prints"),
     ("print!", &["cli"], "only the CLI prints"),
