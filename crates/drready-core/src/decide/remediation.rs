@@ -127,7 +127,9 @@ pub fn plan(
             call: call_of(&method, &d.id, &stamp),
             method,
             modifies,
-            fresh_within_seconds: component.rpo_seconds,
+            fresh_within_seconds: component
+                .targets_for(crate::model::snapshot::Disruption::Data)
+                .rpo_seconds,
             outcome: None,
         });
     }

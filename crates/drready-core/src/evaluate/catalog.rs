@@ -48,6 +48,15 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "plan.cedar",
         include_str!("../../../../policies/plan.cedar"),
     ),
+    (
+        "opensearch.cedar",
+        include_str!("../../../../policies/opensearch.cedar"),
+    ),
+    ("eks.cedar", include_str!("../../../../policies/eks.cedar")),
+    (
+        "route53.cedar",
+        include_str!("../../../../policies/route53.cedar"),
+    ),
 ];
 
 #[derive(
@@ -693,7 +702,8 @@ mod tests {
         assert_eq!(pitr.resource_types, ["RdsDatabase"]);
         assert_eq!(pitr.severity, Severity::Critical);
         assert!(
-            pitr.facts.contains(&"resource.component.rpo".to_string()),
+            pitr.facts
+                .contains(&"resource.component.data_rpo".to_string()),
             "{:?}",
             pitr.facts
         );

@@ -55,6 +55,30 @@ pub(super) fn resolve_components(
             ));
         }
         let mut filled = false;
+        for (d, t) in &spec.targets {
+            let mine = have.targets.entry(*d).or_default();
+            let h =
+                |s: Option<u64>| s.map_or("-".into(), |s| crate::util::duration::human(s as i64));
+            if differs(t.rto_seconds, mine.rto_seconds) || differs(t.rpo_seconds, mine.rpo_seconds)
+            {
+                notes[i].push(format!(
+                    "{from} says {} RTO {} and RPO {}; {} wins",
+                    d.as_str(),
+                    h(t.rto_seconds),
+                    h(t.rpo_seconds),
+                    have.source.as_deref().unwrap_or("config"),
+                ));
+            }
+            for (m, theirs) in [
+                (&mut mine.rto_seconds, t.rto_seconds),
+                (&mut mine.rpo_seconds, t.rpo_seconds),
+            ] {
+                if m.is_none() && theirs.is_some() {
+                    *m = theirs;
+                    filled = true;
+                }
+            }
+        }
         for (mine, theirs) in [
             (&mut have.rto_seconds, spec.rto_seconds),
             (&mut have.rpo_seconds, spec.rpo_seconds),
@@ -93,17 +117,27 @@ pub(super) fn resolve_components(
                 Some(l) => format!("document {}:{l}", d.path),
                 None => format!("document {}", d.path),
             };
-            add(
-                ComponentSpec {
+            let targets = crate::model::snapshot::Targets {
+                rto_seconds: row.rto_seconds,
+                rpo_seconds: row.rpo_seconds,
+            };
+            // A row for one disruption gives that disruption's targets, not the component's own.
+            let spec = match row.disruption {
+                Some(d) => ComponentSpec {
+                    name: row.component.clone(),
+                    targets: [(d, targets)].into(),
+                    source: Some(source),
+                    ..ComponentSpec::default()
+                },
+                None => ComponentSpec {
                     name: row.component.clone(),
                     rto_seconds: row.rto_seconds,
                     rpo_seconds: row.rpo_seconds,
                     source: Some(source),
                     ..ComponentSpec::default()
                 },
-                &mut specs,
-                &mut notes,
-            );
+            };
+            add(spec, &mut specs, &mut notes);
         }
     }
     if config.default_component.is_none() {

@@ -177,9 +177,8 @@ pub struct Evaluation {
 /// Kinds of DR evidence drready does not collect yet: always listed as not assessed, so a report
 /// that looks complete says what it leaves out.
 pub const NOT_YET_COLLECTED: &[&str] = &[
-    "Amazon OpenSearch Service / Elasticsearch: domain configuration and snapshot recency are not collected yet",
-    "Amazon EKS: the DR cluster and Velero backups are not collected yet",
-    "Amazon Route 53: failover records and health checks are not collected yet",
+    "Kubernetes workloads: what runs on the EKS clusters (deployments, replicas, persistent volumes) is not read, only the clusters, their node groups and Velero's backups",
+    "Self-managed Elasticsearch/OpenSearch clusters: their configuration (zones, managers, encryption) is not read, only their snapshots",
 ];
 
 /// The inputs of an evaluation besides the resources.

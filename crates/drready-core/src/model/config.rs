@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Deserializer, Serialize};
 use wildmatch::WildMatch;
 
-use crate::model::snapshot::{ComponentSpec, Resource};
+use crate::model::snapshot::{ComponentSpec, Disruption, Resource, Targets};
 use crate::util::duration;
 use crate::util::error::InputError;
 
@@ -100,6 +100,21 @@ pub struct Params {
     pub backup_verification_window: Seconds,
     pub access_review_window: Seconds,
     pub exec_review_window: Seconds,
+    /// Minor Kubernetes versions the DR cluster may be behind its primary (eks-dr-version-parity).
+    pub eks_version_skew: u32,
+    /// Nodes the DR cluster's ACTIVE node groups must keep (the smaller of desired and minimum,
+    /// summed): 0 accepts a cold standby (eks-dr-capacity).
+    pub eks_dr_min_nodes: u32,
+    /// Control-plane log types every cluster must send (eks-secrets-encrypted's sibling,
+    /// eks-control-plane-logging).
+    pub eks_required_log_types: Vec<String>,
+    /// Availability Zones a search domain must span (opensearch-zone-awareness).
+    pub opensearch_min_azs: u32,
+    /// Dedicated cluster manager nodes a search domain must have (opensearch-cluster-managers).
+    pub opensearch_min_cluster_managers: u32,
+    /// The longest TTL a non-alias failover record may have: clients keep the old answer that
+    /// long after failover, so it adds to the RTO (route53-failover-ttl).
+    pub failover_max_ttl: Seconds,
 }
 
 const DAY: u64 = 86_400;
@@ -131,6 +146,12 @@ impl Default for Params {
             backup_verification_window: Seconds(7 * DAY),
             access_review_window: Seconds(92 * DAY),
             exec_review_window: Seconds(183 * DAY),
+            eks_version_skew: 0,
+            eks_dr_min_nodes: 2,
+            eks_required_log_types: vec!["api".into(), "audit".into()],
+            opensearch_min_azs: 2,
+            opensearch_min_cluster_managers: 3,
+            failover_max_ttl: Seconds(60),
         }
     }
 }
@@ -167,6 +188,94 @@ pub struct RawComponent {
     pub air_gapped: Option<bool>,
     #[serde(default, rename = "match")]
     pub match_rule: Option<MatchRule>,
+    /// Targets per disruption: `[components.targets.az]`, `.region`, `.data`.
+    #[serde(default)]
+    pub targets: BTreeMap<Disruption, RawTargets>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawTargets {
+    pub rto: Option<Seconds>,
+    pub rpo: Option<Seconds>,
+}
+
+/// EKS: which cluster is whose DR cluster, where the convention (`<name>-dr` in the DR region)
+/// does not say.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawEks {
+    pub pairs: Vec<RawEksPair>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawEksPair {
+    pub primary: String,
+    pub dr: String,
+    /// The DR cluster's region; the scope's DR region when absent.
+    #[serde(default)]
+    pub dr_region: Option<String>,
+}
+
+/// Velero's backup storage locations in S3.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawVelero {
+    /// Bucket names or globs; with none (and no tags), a name containing `velero` or the tag
+    /// `drready:role=velero`.
+    pub buckets: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    /// The backup storage location's prefix inside the bucket (`backups/` is under it).
+    pub prefix: Option<String>,
+}
+
+/// The tag that marks a Velero bucket when no `[velero]` rule is configured.
+pub const VELERO_ROLE_TAG: (&str, &str) = ("drready:role", "velero");
+
+impl RawVelero {
+    /// Whether a bucket is one of Velero's backup storage locations.
+    pub fn is_velero_bucket(&self, name: &str, tags: &BTreeMap<String, String>) -> bool {
+        if self.buckets.is_empty() && self.tags.is_empty() {
+            name.to_ascii_lowercase().contains("velero")
+                || tags.get(VELERO_ROLE_TAG.0).map(String::as_str) == Some(VELERO_ROLE_TAG.1)
+        } else {
+            self.buckets.iter().any(|g| WildMatch::new(g).matches(name))
+                || self.tags.iter().any(|(k, v)| tags.get(k) == Some(v))
+        }
+    }
+}
+
+/// A search cluster's snapshots: read through its API, from its repository in S3, or both.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawSearchCluster {
+    /// The Amazon OpenSearch Service domain's name, or a label for a self-managed cluster.
+    pub name: String,
+    /// The cluster's HTTP(S) endpoint; a domain's own endpoint when absent.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// The snapshot repository to list through the API; `cs-automated-enc` (the service's
+    /// automated snapshots) for a domain when absent.
+    #[serde(default)]
+    pub repository: Option<String>,
+    /// Sign requests with SigV4 (the default for a domain's endpoint).
+    #[serde(default)]
+    pub sigv4: Option<bool>,
+    /// Basic-auth user; the password is read from the environment variable `password_env`,
+    /// never from this file, and never written anywhere.
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// The repository's S3 bucket and base path, to judge it from its own files.
+    #[serde(default)]
+    pub s3_bucket: Option<String>,
+    #[serde(default)]
+    pub s3_prefix: Option<String>,
+    /// The account and region the domain or cluster is recorded in (a self-managed cluster's).
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -332,6 +441,10 @@ pub struct RawConfig {
     pub docs: RawDocs,
     pub dr_tests: RawTests,
     pub evidence: RawEvidence,
+    pub eks: RawEks,
+    pub velero: RawVelero,
+    /// Search clusters whose snapshots to read (`[[opensearch]]`).
+    pub opensearch: Vec<RawSearchCluster>,
 }
 
 /// A checked configuration.
@@ -354,6 +467,9 @@ pub struct Config {
     /// The config file's folder.
     pub base: std::path::PathBuf,
     pub evidence: RawEvidence,
+    pub eks: RawEks,
+    pub velero: RawVelero,
+    pub opensearch: Vec<RawSearchCluster>,
 }
 
 #[derive(Debug, Clone)]
@@ -397,6 +513,19 @@ fn spec_of(raw: &RawComponent, source: &str) -> ComponentSpec {
         cross_account: raw.cross_account,
         air_gapped: raw.air_gapped,
         source: Some(source.to_string()),
+        targets: raw
+            .targets
+            .iter()
+            .map(|(d, t)| {
+                (
+                    *d,
+                    Targets {
+                        rto_seconds: t.rto.map(|s| s.0),
+                        rpo_seconds: t.rpo.map(|s| s.0),
+                    },
+                )
+            })
+            .collect(),
     }
 }
 
@@ -472,8 +601,39 @@ impl Config {
                 ));
             }
         }
+        for c in &raw.opensearch {
+            if c.name.trim().is_empty() {
+                return Err(InputError::plain(
+                    path,
+                    "an `[[opensearch]]` entry has an empty `name`",
+                ));
+            }
+            if let Some(e) = &c.endpoint {
+                if !(e.starts_with("http://") || e.starts_with("https://")) {
+                    return Err(InputError::plain(
+                        path,
+                        format!(
+                            "`opensearch` `{}`: endpoint `{e}` is not an http:// or https:// URL",
+                            c.name
+                        ),
+                    ));
+                }
+            }
+            if c.username.is_some() != c.password_env.is_some() {
+                return Err(InputError::plain(
+                    path,
+                    format!(
+                        "`opensearch` `{}`: `username` and `password_env` go together",
+                        c.name
+                    ),
+                ));
+            }
+        }
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(Config {
+            eks: raw.eks.clone(),
+            velero: raw.velero.clone(),
+            opensearch: raw.opensearch.clone(),
             accounts: raw.accounts.clone(),
             s3: raw.s3.clone(),
             collect: raw.collect.clone(),

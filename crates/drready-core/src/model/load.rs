@@ -9,7 +9,9 @@ use std::path::Path;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::model::snapshot::{Resource, Snapshot, SnapshotHeader, SCHEMA_VERSION};
+use crate::model::snapshot::{
+    Resource, Snapshot, SnapshotHeader, READABLE_VERSIONS, SCHEMA_VERSION,
+};
 use crate::util::error::{json_error, InputError};
 
 const READ_BUFFER: usize = 1 << 20;
@@ -35,13 +37,25 @@ fn open(
 }
 
 fn check_version(path: &Path, version: u32) -> Result<(), InputError> {
-    if version != SCHEMA_VERSION {
-        return Err(InputError::plain(
-            path,
-            format!("unsupported snapshot `schema_version` {version} (this drready reads {SCHEMA_VERSION})"),
-        ));
+    if !READABLE_VERSIONS.contains(&version) {
+        return Err(unsupported(path, &version.to_string()));
     }
     Ok(())
+}
+
+fn unsupported(path: &Path, version: &str) -> InputError {
+    InputError::plain(
+        path,
+        format!(
+            "unsupported snapshot `schema_version` {version} (this drready reads 1 to {SCHEMA_VERSION})"
+        ),
+    )
+}
+
+fn readable(v: &serde_json::Value) -> bool {
+    v.as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .is_some_and(|n| READABLE_VERSIONS.contains(&n))
 }
 
 /// When a snapshot does not parse, a wrong `schema_version` is the more useful message.
@@ -53,11 +67,8 @@ fn version_error(path: &Path) -> Option<InputError> {
     let mut de = open(path).ok()?;
     let v = VersionOnly::deserialize(&mut de).ok()?;
     match v.schema_version {
-        Some(serde_json::Value::Number(n)) if n.as_u64() == Some(u64::from(SCHEMA_VERSION)) => None,
-        Some(other) => Some(InputError::plain(
-            path,
-            format!("unsupported snapshot `schema_version` {other} (this drready reads {SCHEMA_VERSION})"),
-        )),
+        Some(v) if readable(&v) => None,
+        Some(other) => Some(unsupported(path, &other.to_string())),
         None => None,
     }
 }
@@ -120,7 +131,7 @@ pub fn read_header_before_resources(path: &Path) -> Result<Option<SnapshotHeader
         _ => return Ok(None),
     }
     match serde_json::from_value::<Snapshot<IgnoredAny>>(serde_json::Value::Object(keys)) {
-        Ok(doc) if doc.schema_version == SCHEMA_VERSION => Ok(Some(doc.split().0)),
+        Ok(doc) if READABLE_VERSIONS.contains(&doc.schema_version) => Ok(Some(doc.split().0)),
         _ => Ok(None),
     }
 }
@@ -144,10 +155,8 @@ pub fn parse_snapshot(text: &str, path: &Path) -> Result<Snapshot, InputError> {
                 schema_version: Some(v),
             }) = serde_json::from_str(text)
             {
-                if v.as_u64() != Some(u64::from(SCHEMA_VERSION)) {
-                    return Err(InputError::plain(path, format!(
-                        "unsupported snapshot `schema_version` {v} (this drready reads {SCHEMA_VERSION})"
-                    )));
+                if !readable(&v) {
+                    return Err(unsupported(path, &v.to_string()));
                 }
             }
             return Err(json_error(path, &e));

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod load;
 pub mod plan;
+pub mod platform;
 pub mod remediation;
 pub mod rules;
 pub mod snapshot;

@@ -12,8 +12,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// The snapshot format this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The snapshot format this build writes. Version 2 adds the platform's resource types (OpenSearch
+/// domains, EKS clusters, Velero schedules, Route 53 failover names) and targets per disruption;
+/// every version-1 snapshot is a version-2 snapshot without them, so both load.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The snapshot formats this build reads.
+pub const READABLE_VERSIONS: std::ops::RangeInclusive<u32> = 1..=SCHEMA_VERSION;
 
 /// A DR posture snapshot. `resources` is written last so that readers can stream it; the type
 /// parameter lets a reader skip them (`Snapshot<IgnoredAny>`) while reading the rest.
@@ -132,6 +137,94 @@ pub struct ComponentSpec {
     /// Where the targets came from: `config`, `document`, `default` or `snapshot`.
     #[serde(default)]
     pub source: Option<String>,
+    /// Targets per disruption (`az`, `region`, `data`), as AWS Resilience Hub's resiliency
+    /// policies have them; the component's own RTO and RPO stand in where one is absent.
+    /// (Schema version 2.)
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub targets: BTreeMap<Disruption, Targets>,
+}
+
+/// A kind of disruption a component has targets for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Disruption {
+    /// An Availability Zone is lost: Multi-AZ failover.
+    Az,
+    /// A region is lost: replicas, cross-region copies, the DR cluster, DNS failover.
+    Region,
+    /// Data is lost or corrupted: point-in-time restore, snapshots, backups.
+    Data,
+}
+
+impl Disruption {
+    pub const ALL: [Disruption; 3] = [Self::Az, Self::Region, Self::Data];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Az => "az",
+            Self::Region => "region",
+            Self::Data => "data",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "az" => Some(Self::Az),
+            "region" => Some(Self::Region),
+            "data" => Some(Self::Data),
+            _ => None,
+        }
+    }
+}
+
+/// The RTO and RPO of one disruption, in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Targets {
+    #[serde(
+        default,
+        deserialize_with = "crate::util::duration::bounded::opt_seconds"
+    )]
+    pub rto_seconds: Option<u64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::util::duration::bounded::opt_seconds"
+    )]
+    pub rpo_seconds: Option<u64>,
+}
+
+impl ComponentSpec {
+    /// The targets a disruption is judged against: its own, else (for each of RTO and RPO) the
+    /// ones that stand in for it. Data loss falls back to the component's RPO, then the regional
+    /// and zonal targets; a region's loss to the replica RPO, the component's, then the data
+    /// targets; a zone's loss to the component's targets.
+    pub fn targets_for(&self, d: Disruption) -> Targets {
+        let own = self.targets.get(&d).copied().unwrap_or_default();
+        let t = |x: Disruption| self.targets.get(&x).copied().unwrap_or_default();
+        let base = Targets {
+            rto_seconds: self.rto_seconds,
+            rpo_seconds: self.rpo_seconds,
+        };
+        let chain: Vec<Targets> = match d {
+            Disruption::Data => vec![own, base, t(Disruption::Region), t(Disruption::Az)],
+            Disruption::Region => vec![
+                own,
+                Targets {
+                    rto_seconds: None,
+                    rpo_seconds: self.replica_rpo_seconds,
+                },
+                base,
+                t(Disruption::Data),
+            ],
+            Disruption::Az => vec![own, base],
+        };
+        Targets {
+            rto_seconds: chain.iter().find_map(|t| t.rto_seconds),
+            rpo_seconds: chain.iter().find_map(|t| t.rpo_seconds),
+        }
+    }
 }
 
 /// Where a fact came from: the API call or file (and line), and when.
@@ -177,24 +270,65 @@ pub struct Gap {
     pub line: Option<u32>,
 }
 
-/// A resource: one record per AWS object the controls judge, tagged by `type`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Resource {
-    RdsInstance(RdsDatabase),
-    RdsCluster(RdsDatabase),
-    S3Bucket(S3Bucket),
-    BackupPlan(BackupPlan),
-    BackupVault(BackupVault),
-    BackupProtectedResource(BackupProtectedResource),
-    IamPrincipal(IamPrincipal),
+/// Declares the resource types: the `Resource` enum (tagged by `type`), its `record()` and
+/// `type_name()`, and `RESOURCE_TYPES`. A new resource type is one line here, its record below (or in
+/// a module of its own), its facts in `evaluate::entities`, and its entity in the Cedar schema:
+/// nothing in the evaluator's core names a resource type.
+macro_rules! resource_types {
+    ($($(#[$m:meta])* $variant:ident($record:ty) = $tag:literal,)*) => {
+        /// A resource: one record per object the controls judge, tagged by `type`.
+        #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        pub enum Resource {
+            $($(#[$m])* $variant($record),)*
+        }
+
+        /// Every `type` a snapshot's resource may have.
+        pub const RESOURCE_TYPES: &[&str] = &[$($tag),*];
+
+        impl Resource {
+            pub fn record(&self) -> &dyn Record {
+                match self {
+                    $(Self::$variant(r) => r,)*
+                }
+            }
+
+            /// The `type` tag as written in the snapshot.
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $(Self::$variant(_) => $tag,)*
+                }
+            }
+        }
+    };
+}
+
+resource_types! {
+    RdsInstance(RdsDatabase) = "rds_instance",
+    RdsCluster(RdsDatabase) = "rds_cluster",
+    S3Bucket(S3Bucket) = "s3_bucket",
+    BackupPlan(BackupPlan) = "backup_plan",
+    BackupVault(BackupVault) = "backup_vault",
+    BackupProtectedResource(BackupProtectedResource) = "backup_protected_resource",
+    IamPrincipal(IamPrincipal) = "iam_principal",
     /// A change a Terraform plan would make that is a finding in itself (deleting a DR resource).
-    PlanChange(PlanChange),
+    PlanChange(PlanChange) = "plan_change",
+    /// An Amazon OpenSearch Service domain, or a self-managed Elasticsearch/OpenSearch cluster.
+    /// (Schema version 2.)
+    OpensearchDomain(super::platform::OpensearchDomain) = "opensearch_domain",
+    /// An EKS cluster; a primary carries what was found of its DR cluster. (Schema version 2.)
+    EksCluster(super::platform::EksCluster) = "eks_cluster",
+    /// One Velero schedule's backups, read from its backup storage location. (Schema version 2.)
+    VeleroSchedule(super::platform::VeleroSchedule) = "velero_schedule",
+    /// One Route 53 failover name: its PRIMARY and SECONDARY records. (Schema version 2.)
+    Route53Failover(super::platform::Route53Failover) = "route53_failover",
 }
 
 /// Declares a resource record with the fields every resource shares (id, name, account, region,
 /// component, tags, provenance) followed by its own. A macro rather than `#[serde(flatten)]`,
 /// which serde cannot combine with `deny_unknown_fields` and which buffers every record.
+#[macro_export]
+#[doc(hidden)]
 macro_rules! resource_record {
     ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident : $t:ty,)* }) => {
         $(#[$m])*
@@ -219,7 +353,7 @@ macro_rules! resource_record {
             pub provenance: Option<Provenance>,
         }
 
-        impl Record for $name {
+        impl $crate::model::snapshot::Record for $name {
             fn id(&self) -> &str { &self.id }
             fn name(&self) -> Option<&str> { self.name.as_deref() }
             fn account(&self) -> &str { &self.account }
@@ -246,34 +380,6 @@ pub trait Record {
                 let id = self.id();
                 id.rsplit([':', '/']).next().unwrap_or(id)
             }
-        }
-    }
-}
-
-impl Resource {
-    pub fn record(&self) -> &dyn Record {
-        match self {
-            Self::RdsInstance(r) | Self::RdsCluster(r) => r,
-            Self::S3Bucket(r) => r,
-            Self::BackupPlan(r) => r,
-            Self::BackupVault(r) => r,
-            Self::BackupProtectedResource(r) => r,
-            Self::IamPrincipal(r) => r,
-            Self::PlanChange(r) => r,
-        }
-    }
-
-    /// The `type` tag as written in the snapshot.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Self::RdsInstance(_) => "rds_instance",
-            Self::RdsCluster(_) => "rds_cluster",
-            Self::S3Bucket(_) => "s3_bucket",
-            Self::BackupPlan(_) => "backup_plan",
-            Self::BackupVault(_) => "backup_vault",
-            Self::BackupProtectedResource(_) => "backup_protected_resource",
-            Self::IamPrincipal(_) => "iam_principal",
-            Self::PlanChange(_) => "plan_change",
         }
     }
 }
@@ -581,7 +687,12 @@ pub struct ReviewRow {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetRow {
+    /// The component, without the disruption the row names ("PostgreSQL" of "PostgreSQL (Multi-AZ)").
     pub component: String,
+    /// The disruption the row's targets are for, when its name says one ("(Multi-AZ)" is `az`,
+    /// "(Cross-Region)" is `region`, "(Backup)" or "(PITR)" is `data`). (Schema version 2.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disruption: Option<Disruption>,
     #[serde(
         default,
         deserialize_with = "crate::util::duration::bounded::opt_seconds"

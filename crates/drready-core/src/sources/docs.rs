@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::disk::Files;
-use crate::model::snapshot::{Document, Gap, Link, Provenance, ReviewRow, TargetRow};
+use crate::model::snapshot::{Disruption, Document, Gap, Link, Provenance, ReviewRow, TargetRow};
 use crate::util::duration;
 use crate::util::files::normalize;
 
@@ -456,8 +456,10 @@ fn read_table(t: &Table, doc: &mut Document, gaps: &mut Vec<Gap>, label: &str, d
             if component.is_empty() {
                 continue;
             }
+            let (base_name, disruption) = split_disruption(&component);
             let mut row = TargetRow {
-                component: component.clone(),
+                component: base_name,
+                disruption,
                 line: Some(*line),
                 ..TargetRow::default()
             };
@@ -603,6 +605,39 @@ pub fn collect(paths: &[PathBuf], files: &dyn Files) -> (Vec<Document>, Vec<Gap>
     (docs, gaps)
 }
 
+/// A recovery-targets row that names a disruption in brackets ("PostgreSQL (Multi-AZ)") gives the
+/// component's targets for that disruption: one component "PostgreSQL", not one per scenario.
+/// Brackets that name no disruption stay part of the name.
+pub fn split_disruption(name: &str) -> (String, Option<Disruption>) {
+    let Some(open) = name.rfind('(') else {
+        return (name.to_string(), None);
+    };
+    let Some(inner) = name[open + 1..].strip_suffix(')') else {
+        return (name.to_string(), None);
+    };
+    let key: String = inner
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let d = match key.as_str() {
+        "multiaz" | "az" | "zone" | "zonal" | "availabilityzone" | "highavailability" | "ha" => {
+            Disruption::Az
+        }
+        "crossregion" | "region" | "regional" | "multiregion" | "dr" | "failover" => {
+            Disruption::Region
+        }
+        "data" | "backup" | "backups" | "pitr" | "pointintime" | "pointintimerestore"
+        | "restore" | "corruption" => Disruption::Data,
+        _ => return (name.to_string(), None),
+    };
+    let base = name[..open].trim().to_string();
+    if base.is_empty() {
+        return (name.to_string(), None);
+    }
+    (base, Some(d))
+}
+
 #[cfg(test)]
 #[expect(
     clippy::unwrap_used,
@@ -663,5 +698,29 @@ mod tests {
         assert_eq!((links[0].exists, links[0].line), (Some(true), Some(11)));
         let lines: Vec<Option<u32>> = e.gaps.iter().map(|g| g.line).collect();
         assert_eq!(lines, [Some(4), Some(9)], "{:?}", e.gaps);
+    }
+
+    #[test]
+    fn a_row_naming_a_disruption_is_a_target_of_its_component() {
+        assert_eq!(
+            split_disruption("PostgreSQL (Multi-AZ)"),
+            ("PostgreSQL".into(), Some(Disruption::Az))
+        );
+        assert_eq!(
+            split_disruption("PostgreSQL (Cross-Region)"),
+            ("PostgreSQL".into(), Some(Disruption::Region))
+        );
+        assert_eq!(
+            split_disruption("Orders (PITR)"),
+            ("Orders".into(), Some(Disruption::Data))
+        );
+        assert_eq!(
+            split_disruption("Search (beta)"),
+            ("Search (beta)".into(), None)
+        );
+        assert_eq!(
+            split_disruption("Elasticsearch"),
+            ("Elasticsearch".into(), None)
+        );
     }
 }

@@ -23,6 +23,10 @@ pub const ENTITY_TYPES: &[&str] = &[
     "DrTest",
     "Program",
     "PlanChange",
+    "SearchDomain",
+    "EksCluster",
+    "VeleroSchedule",
+    "Route53Failover",
 ];
 
 /// Turns facts into Cedar values and entities, with the type names parsed once.

@@ -5,6 +5,7 @@
 //! kind, the worst replica lag, replicas without an alarm) are computed here.
 
 mod cedar;
+mod platform;
 mod process;
 
 use std::collections::{BTreeSet, HashSet};
@@ -384,6 +385,10 @@ pub fn resource_facts(r: &Resource, component: u32, cx: &ResourceContext<'_>) ->
             a.push(("dr_critical", Value::Bool(p.dr_critical)));
             "PlanChange"
         }
+        Resource::OpensearchDomain(d) => platform::opensearch(d, &mut a),
+        Resource::EksCluster(c) => platform::eks(c, &mut a),
+        Resource::VeleroSchedule(v) => platform::velero(v, &mut a),
+        Resource::Route53Failover(f) => platform::route53(f, &mut a, cx),
     };
     Facts {
         entity_type,
@@ -465,6 +470,21 @@ pub fn params_facts(p: &Params, dr_region: Option<&str>) -> Attrs {
         ),
         ("access_review_window", d(p.access_review_window)),
         ("exec_review_window", d(p.exec_review_window)),
+        ("eks_version_skew", Value::Long(p.eks_version_skew.into())),
+        ("eks_dr_min_nodes", Value::Long(p.eks_dr_min_nodes.into())),
+        (
+            "eks_required_log_types",
+            Value::set(p.eks_required_log_types.iter().map(String::as_str)),
+        ),
+        (
+            "opensearch_min_azs",
+            Value::Long(p.opensearch_min_azs.into()),
+        ),
+        (
+            "opensearch_min_cluster_managers",
+            Value::Long(p.opensearch_min_cluster_managers.into()),
+        ),
+        ("failover_max_ttl", d(p.failover_max_ttl)),
     ];
     push(&mut a, "dr_region", dr_region, Value::str);
     push(&mut a, "dr_role", p.dr_role.as_deref(), Value::str);

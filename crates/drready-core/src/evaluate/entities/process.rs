@@ -45,19 +45,28 @@ impl ComponentEvidence {
 
 /// Entity facts of a component. `evidence` is `None` for the targets-only form resources see.
 pub fn component_facts(spec: &ComponentSpec, evidence: Option<&ComponentEvidence>) -> Facts {
+    use crate::model::snapshot::Disruption;
     let mut a: Attrs = vec![("name", Value::str(spec.name.as_str()))];
-    push(&mut a, "rto", spec.rto_seconds, |s| {
-        Value::Duration(s as i64)
-    });
-    push(&mut a, "rpo", spec.rpo_seconds, |s| {
-        Value::Duration(s as i64)
-    });
-    push(
-        &mut a,
-        "replica_rpo",
-        spec.replica_rpo_seconds.or(spec.rpo_seconds),
-        |s| Value::Duration(s as i64),
+    let dur = |s: u64| Value::Duration(s as i64);
+    let (az, region, data) = (
+        spec.targets_for(Disruption::Az),
+        spec.targets_for(Disruption::Region),
+        spec.targets_for(Disruption::Data),
     );
+    // The component's own targets; with only targets per disruption, a region's loss (the RTO a
+    // full DR test measures) and data loss (the RPO) stand for it.
+    push(&mut a, "rto", spec.rto_seconds.or(region.rto_seconds), dur);
+    push(&mut a, "rpo", spec.rpo_seconds.or(data.rpo_seconds), dur);
+    push(&mut a, "replica_rpo", region.rpo_seconds, dur);
+    for (prefix, t) in [("az", az), ("region", region), ("data", data)] {
+        let (rto, rpo): (&'static str, &'static str) = match prefix {
+            "az" => ("az_rto", "az_rpo"),
+            "region" => ("region_rto", "region_rpo"),
+            _ => ("data_rto", "data_rpo"),
+        };
+        push(&mut a, rto, t.rto_seconds, dur);
+        push(&mut a, rpo, t.rpo_seconds, dur);
+    }
     push(&mut a, "tier", spec.tier.as_deref(), Value::str);
     a.push(("multi_az", Value::Bool(spec.multi_az.unwrap_or(true))));
     a.push((
