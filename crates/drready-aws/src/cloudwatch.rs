@@ -313,3 +313,69 @@ pub async fn replica_lag(
     }
     (found, gaps)
 }
+
+/// One metric's datapoints over the window ending at collection, oldest first: (time, value) of
+/// the statistic per period. An empty series means no datapoints (unknown, never zero).
+pub async fn series(
+    ctx: &Ctx,
+    namespace: &str,
+    metric: &str,
+    dimensions: &[(&str, &str)],
+    stat: &str,
+    window: std::time::Duration,
+) -> Result<Vec<(chrono::DateTime<chrono::Utc>, f64)>, super::session::Failure> {
+    let client = ctx.cloudwatch();
+    let end = ctx.now;
+    let start = crate::util::duration::before(end, window.as_secs().max(60));
+    let period =
+        i32::try_from((window.as_secs() / 1_440).max(60).div_ceil(60) * 60).unwrap_or(i32::MAX);
+    let mut m = Metric::builder().namespace(namespace).metric_name(metric);
+    for (k, v) in dimensions {
+        m = m.dimensions(Dimension::builder().name(*k).value(*v).build());
+    }
+    let query = MetricDataQuery::builder()
+        .id("q0")
+        .return_data(true)
+        .metric_stat(
+            MetricStat::builder()
+                .metric(m.build())
+                .period(period)
+                .stat(stat)
+                .build(),
+        )
+        .build();
+    let mut points = Vec::new();
+    let mut incomplete = false;
+    each_page(
+        ctx,
+        client
+            .get_metric_data()
+            .metric_data_queries(query)
+            .start_time(aws_time(start))
+            .end_time(aws_time(end))
+            .into_paginator()
+            .send(),
+        |page| {
+            for r in page.metric_data_results() {
+                incomplete |= matches!(
+                    r.status_code(),
+                    Some(StatusCode::InternalError) | Some(StatusCode::Forbidden)
+                );
+                for (t, v) in r.timestamps().iter().zip(r.values()) {
+                    if let Some(t) = super::session::time(t) {
+                        points.push((t, *v));
+                    }
+                }
+            }
+        },
+    )
+    .await?;
+    if incomplete {
+        return Err(super::session::Failure::new(
+            None,
+            format!("CloudWatch returned an incomplete series for {namespace} {metric}"),
+        ));
+    }
+    points.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(points)
+}

@@ -3,7 +3,8 @@
 //!
 //! Collection runs in two phases. The first lists every service in every account and region at
 //! once. The second needs the first: replica lag is read from CloudWatch in each replica's own
-//! region, snapshot copies and backup-plan selections are joined to the databases they concern.
+//! region, snapshot copies and backup-plan selections are joined to the databases they concern,
+//! each EKS primary is paired with its DR cluster, and search domains with their snapshots.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -30,7 +31,11 @@ pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Erro
     let per_account = session.contexts().into_iter().map(|mut home| {
         home.progress = progress.clone();
         let progress = &progress;
-        async move { collect_account(home, regions, config, progress, window).await }
+        let dr_region = opts
+            .dr_region
+            .as_deref()
+            .or(config.scope.dr_region.as_deref());
+        async move { collect_account(home, regions, config, progress, window, dr_region).await }
     });
     let results = futures::future::join_all(per_account).await;
 
@@ -103,9 +108,10 @@ async fn collect_account(
     config: &Config,
     progress: &Progress,
     window: std::time::Duration,
+    dr_region: Option<&str>,
 ) -> AccountResult {
     let ctxs: Vec<Ctx> = regions.iter().map(|r| home.in_region(r)).collect();
-    progress.add(2 + 3 * ctxs.len() as u64);
+    progress.add(4 + 5 * ctxs.len() as u64);
     // Phase one: every service in every region at once.
     let iam = async {
         let r = super::iam::collect(&home).await;
@@ -132,7 +138,30 @@ async fn collect_account(
         progress.done(&format!("{} {}: cloudwatch", c.account, c.region));
         r
     }));
-    let (iam, s3, rds, backup, alarms) = futures::join!(iam, s3, rds, backup, alarms);
+    let eks = futures::future::join_all(ctxs.iter().map(|c| async move {
+        let r = super::eks::collect(c).await;
+        progress.done(&format!("{} {}: eks", c.account, c.region));
+        r
+    }));
+    let search = futures::future::join_all(ctxs.iter().map(|c| async move {
+        let r = super::search::domains(c, window).await;
+        progress.done(&format!("{} {}: opensearch", c.account, c.region));
+        r
+    }));
+    let route53 = async {
+        let r = super::route53::collect(&home, window).await;
+        progress.done(&format!("{}: route53", home.account));
+        r
+    };
+    let velero = async {
+        let r = super::velero::collect(&home, &config.velero).await;
+        progress.done(&format!("{}: velero", home.account));
+        r
+    };
+    let ((iam, s3, rds, backup, alarms), (eks, search, route53, velero)) = futures::join!(
+        async { futures::join!(iam, s3, rds, backup, alarms) },
+        async { futures::join!(eks, search, route53, velero) }
+    );
 
     let mut resources = Vec::new();
     let mut gaps = Vec::new();
@@ -140,6 +169,24 @@ async fn collect_account(
     resources.extend(r);
     gaps.extend(g);
     let (r, g) = s3;
+    resources.extend(r);
+    gaps.extend(g);
+    for (r, g) in [route53, velero] {
+        resources.extend(r);
+        gaps.extend(g);
+    }
+    let mut clusters = Vec::new();
+    for (r, g) in eks {
+        clusters.push(r);
+        gaps.extend(g);
+    }
+    resources.extend(super::eks::assemble(clusters, dr_region, &config.eks));
+    let mut domains = Vec::new();
+    for (d, g) in search {
+        domains.extend(d);
+        gaps.extend(g);
+    }
+    let (r, g) = super::search::snapshots(&home, config, domains).await;
     resources.extend(r);
     gaps.extend(g);
     let mut all_alarms = Vec::new();

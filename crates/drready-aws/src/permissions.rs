@@ -57,7 +57,26 @@ pub const OPERATIONS: &[(&str, &str)] = &[
         "IAM:GetAccountAuthorizationDetails",
         "iam:GetAccountAuthorizationDetails",
     ),
+    ("EKS:ListClusters", "eks:ListClusters"),
+    ("EKS:DescribeCluster", "eks:DescribeCluster"),
+    ("EKS:ListNodegroups", "eks:ListNodegroups"),
+    ("EKS:DescribeNodegroup", "eks:DescribeNodegroup"),
+    ("OpenSearch:ListDomainNames", "es:ListDomainNames"),
+    ("OpenSearch:DescribeDomains", "es:DescribeDomains"),
+    ("Route53:ListHostedZones", "route53:ListHostedZones"),
+    (
+        "Route53:ListResourceRecordSets",
+        "route53:ListResourceRecordSets",
+    ),
+    ("Route53:ListHealthChecks", "route53:ListHealthChecks"),
+    ("Route53:GetHealthCheck", "route53:GetHealthCheck"),
+    // Velero's `velero-backup.json` files and a snapshot repository's `index-N` and `snap-*.dat`.
+    ("S3:GetObject", "s3:GetObject"),
 ];
+
+/// Not an SDK call: reading a domain's snapshots through its own API, signed with SigV4
+/// (`GET _snapshot/cs-automated-enc/_all`). Listed in the policy beside the SDK's actions.
+pub const SNAPSHOT_API: &str = "es:ESHttpGet";
 
 /// Calling a role of another account (`[[accounts]]`) needs this on the caller's side.
 pub const ASSUME_ROLE: &str = "sts:AssumeRole";
@@ -72,7 +91,11 @@ pub fn action_for(operation: &str) -> Option<&'static str> {
 
 /// The read-only policy: every action the collectors call, on every resource.
 pub fn policy() -> serde_json::Value {
-    let actions: BTreeSet<&str> = OPERATIONS.iter().map(|(_, a)| *a).collect();
+    let actions: BTreeSet<&str> = OPERATIONS
+        .iter()
+        .map(|(_, a)| *a)
+        .chain([SNAPSHOT_API])
+        .collect();
     serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [

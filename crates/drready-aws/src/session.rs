@@ -64,7 +64,8 @@ impl Intercept for Recorder {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(m) = cfg.load::<Metadata>() {
-            let key = format!("{}:{}", m.service(), m.name());
+            // "Route 53" is one word here, so a listing of calls splits on whitespace.
+            let key = format!("{}:{}", m.service().replace(' ', ""), m.name());
             if let Ok(mut calls) = self.0.lock() {
                 *calls.entry(key).or_default() += 1;
             }
@@ -185,6 +186,27 @@ impl Ctx {
             .interceptor(self.recorder.clone())
             .build();
         aws_sdk_iam::Client::from_conf(conf)
+    }
+
+    pub fn eks(&self) -> aws_sdk_eks::Client {
+        let conf = aws_sdk_eks::config::Builder::from(&self.sdk)
+            .interceptor(self.recorder.clone())
+            .build();
+        aws_sdk_eks::Client::from_conf(conf)
+    }
+
+    pub fn route53(&self) -> aws_sdk_route53::Client {
+        let conf = aws_sdk_route53::config::Builder::from(&self.sdk)
+            .interceptor(self.recorder.clone())
+            .build();
+        aws_sdk_route53::Client::from_conf(conf)
+    }
+
+    pub fn opensearch(&self) -> aws_sdk_opensearch::Client {
+        let conf = aws_sdk_opensearch::config::Builder::from(&self.sdk)
+            .interceptor(self.recorder.clone())
+            .build();
+        aws_sdk_opensearch::Client::from_conf(conf)
     }
 
     pub fn sts(&self) -> aws_sdk_sts::Client {

@@ -255,6 +255,9 @@ pub struct RawSearchCluster {
     /// The cluster's HTTP(S) endpoint; a domain's own endpoint when absent.
     #[serde(default)]
     pub endpoint: Option<String>,
+    /// The environment variable that holds the endpoint, instead of `endpoint`.
+    #[serde(default)]
+    pub endpoint_env: Option<String>,
     /// The snapshot repository to list through the API; `cs-automated-enc` (the service's
     /// automated snapshots) for a domain when absent.
     #[serde(default)]
