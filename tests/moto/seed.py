@@ -7,6 +7,10 @@
     seed.py ENDPOINT other-account   a database in a second account, reached through AssumeRole
     seed.py ENDPOINT stale       a database without any snapshot (tests/remediate.rs)
     seed.py ENDPOINT stale-readonly  the same, and a user who may only read; prints its keys
+    seed.py ENDPOINT platform    EKS clusters and their DR clusters, OpenSearch domains, Route 53
+                                 failover records and health checks, Velero backups (tests/platform.rs)
+    seed.py ENDPOINT upload BUCKET PREFIX DIR   put a folder's files into a new bucket (a snapshot
+                                 repository written by the real OpenSearch node)
 
 Every resource is created with the same calls a real account would see; nothing is written into
 moto's internals.
@@ -422,6 +426,202 @@ def bench(endpoint, n):
         list(pool.map(one, range(n)))
 
 
+def velero_backup(name, schedule, phase, started, completed=None):
+    """A `velero-backup.json` as Velero writes it (pkg/apis/velero/v1/backup_types.go)."""
+    status = {
+        "version": 1,
+        "formatVersion": "1.1.0",
+        "phase": phase,
+        "startTimestamp": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "expiration": (started + datetime.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    if completed is not None:
+        status["completionTimestamp"] = completed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return json.dumps(
+        {
+            "kind": "Backup",
+            "apiVersion": "velero.io/v1",
+            "metadata": {
+                "name": name,
+                "namespace": "velero",
+                "labels": {"velero.io/schedule-name": schedule, "velero.io/storage-location": "default"},
+                "creationTimestamp": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+            "spec": {"includedNamespaces": ["*"], "storageLocation": "default", "ttl": "720h0m0s"},
+            "status": status,
+        }
+    )
+
+
+def platform(endpoint):
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    hours = lambda h: now - datetime.timedelta(hours=h)
+    role = "arn:aws:iam::%s:role/eks" % ACCOUNT
+    key = "arn:aws:kms:%s:%s:key/eks-secrets"
+    logs = lambda *t: {"clusterLogging": [{"types": list(t), "enabled": True}]}
+
+    def cluster(region, name, version, encrypted, log_types, groups):
+        eks = client(endpoint, "eks", region)
+        args = dict(
+            name=name,
+            version=version,
+            roleArn=role,
+            resourcesVpcConfig={"subnetIds": ["subnet-1", "subnet-2"]},
+            logging=logs(*log_types),
+        )
+        if encrypted:
+            args["encryptionConfig"] = [{"resources": ["secrets"], "provider": {"keyArn": key % (region, ACCOUNT)}}]
+        eks.create_cluster(**args)
+        for g, desired, minimum in groups:
+            eks.create_nodegroup(
+                clusterName=name,
+                nodegroupName=g,
+                subnets=["subnet-1"],
+                nodeRole=role,
+                scalingConfig={"minSize": minimum, "maxSize": 6, "desiredSize": desired},
+            )
+
+    # shop: every EKS control's good side, with its warm DR cluster `shop-dr` in the DR region.
+    cluster(EAST, "shop", "1.29", True, ["api", "audit", "authenticator"], [("main", 3, 3)])
+    cluster(WEST, "shop-dr", "1.29", True, ["api", "audit"], [("standby", 2, 2)])
+    # jobs: secrets not encrypted, audit logs off; its DR cluster two versions behind and cold.
+    cluster(EAST, "jobs", "1.30", False, ["api"], [("main", 2, 2)])
+    cluster(WEST, "jobs-dr", "1.28", True, ["api", "audit"], [("cold", 0, 0)])
+    # orphan: no DR cluster at all.
+    cluster(EAST, "orphan", "1.29", True, ["api", "audit"], [("main", 2, 2)])
+
+    # OpenSearch: a domain built for availability, and one built for nothing.
+    es = client(endpoint, "opensearch")
+    es.create_domain(
+        DomainName="search-good",
+        EngineVersion="OpenSearch_2.11",
+        ClusterConfig={
+            "InstanceCount": 3,
+            "ZoneAwarenessEnabled": True,
+            "ZoneAwarenessConfig": {"AvailabilityZoneCount": 3},
+            "DedicatedMasterEnabled": True,
+            "DedicatedMasterCount": 3,
+            "MultiAZWithStandbyEnabled": True,
+        },
+        EncryptionAtRestOptions={"Enabled": True},
+        NodeToNodeEncryptionOptions={"Enabled": True},
+    )
+    es.create_domain(
+        DomainName="search-bad",
+        EngineVersion="Elasticsearch_7.10",
+        ClusterConfig={"InstanceCount": 1, "ZoneAwarenessEnabled": False, "DedicatedMasterEnabled": False},
+        EncryptionAtRestOptions={"Enabled": False},
+        NodeToNodeEncryptionOptions={"Enabled": True},
+    )
+    cw = client(endpoint, "cloudwatch")
+    for domain, failures in (("search-good", 0.0), ("search-bad", 1.0)):
+        cw.put_metric_data(
+            Namespace="AWS/ES",
+            MetricData=[
+                {
+                    "MetricName": "AutomatedSnapshotFailure",
+                    "Dimensions": [
+                        {"Name": "DomainName", "Value": domain},
+                        {"Name": "ClientId", "Value": ACCOUNT},
+                    ],
+                    "Value": failures,
+                    "Timestamp": hours(0.2),
+                }
+            ],
+        )
+
+    # Route 53: api has both sides, a healthy checked PRIMARY and a SECONDARY in the DR region;
+    # www has only a PRIMARY, unchecked, with a long TTL; app's PRIMARY is unhealthy and its
+    # SECONDARY is not in the DR region.
+    r53 = client(endpoint, "route53")
+    zone = r53.create_hosted_zone(Name="example.com", CallerReference="drready-zone")["HostedZone"]["Id"]
+
+    def check(name):
+        return r53.create_health_check(
+            CallerReference="hc-" + name,
+            HealthCheckConfig={
+                "Type": "HTTPS",
+                "FullyQualifiedDomainName": name + ".example.com",
+                "Port": 443,
+                "ResourcePath": "/health",
+            },
+        )["HealthCheck"]["Id"]
+
+    healthy, unhealthy = check("api-primary"), check("app-primary")
+    for hc, value in ((healthy, 1.0), (unhealthy, 0.0)):
+        cw.put_metric_data(
+            Namespace="AWS/Route53",
+            MetricData=[
+                {
+                    "MetricName": "HealthCheckStatus",
+                    "Dimensions": [{"Name": "HealthCheckId", "Value": hc}],
+                    "Value": value,
+                    "Timestamp": hours(0.1),
+                }
+            ],
+        )
+
+    def rr(name, side, value, ttl, hc=None):
+        r = {
+            "Name": name,
+            "Type": "CNAME",
+            "SetIdentifier": side.lower(),
+            "Failover": side,
+            "TTL": ttl,
+            "ResourceRecords": [{"Value": value}],
+        }
+        if hc:
+            r["HealthCheckId"] = hc
+        return {"Action": "CREATE", "ResourceRecordSet": r}
+
+    r53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                rr("api.example.com", "PRIMARY", "api.us-east-1.elb.amazonaws.com", 60, healthy),
+                rr("api.example.com", "SECONDARY", "api-dr.us-west-2.elb.amazonaws.com", 60),
+                rr("www.example.com", "PRIMARY", "www.us-east-1.elb.amazonaws.com", 300),
+                rr("app.example.com", "PRIMARY", "app.us-east-1.elb.amazonaws.com", 60, unhealthy),
+                rr("app.example.com", "SECONDARY", "app-dr.us-east-2.elb.amazonaws.com", 60),
+            ]
+        },
+    )
+
+    # Velero: a fresh daily schedule, a weekly one ten days old, an hourly one whose newest
+    # backup failed after its last completed one; and, in a second location, a file that is not
+    # a backup.
+    s3 = client(endpoint, "s3")
+    s3.create_bucket(Bucket="shop-velero")
+    backups = [
+        ("daily-20261125", "daily", "Completed", hours(3), hours(2.8)),
+        ("daily-20261124", "daily", "Completed", hours(27), hours(26.8)),
+        ("weekly-1", "weekly", "Completed", hours(240), hours(239.5)),
+        ("hourly-1", "hourly", "Completed", hours(2), hours(1.9)),
+        ("hourly-2", "hourly", "PartiallyFailed", hours(1), hours(0.9)),
+    ]
+    for name, schedule, phase, started, completed in backups:
+        s3.put_object(
+            Bucket="shop-velero",
+            Key="backups/%s/velero-backup.json" % name,
+            Body=velero_backup(name, schedule, phase, started, completed).encode(),
+        )
+    s3.create_bucket(Bucket="jobs-velero")
+    s3.put_object(Bucket="jobs-velero", Key="backups/broken/velero-backup.json", Body=b'{"kind": "Backup", ')
+
+
+def upload(endpoint, bucket, prefix, folder):
+    import os
+
+    s3 = client(endpoint, "s3")
+    s3.create_bucket(Bucket=bucket)
+    for root, _, files in os.walk(folder):
+        for f in files:
+            path = os.path.join(root, f)
+            rel = os.path.relpath(path, folder).replace(os.sep, "/")
+            with open(path, "rb") as fh:
+                s3.put_object(Bucket=bucket, Key="%s/%s" % (prefix.strip("/"), rel), Body=fh.read())
+
+
 if __name__ == "__main__":
     endpoint, mode = sys.argv[1], sys.argv[2]
     if mode == "planted":
@@ -434,6 +634,10 @@ if __name__ == "__main__":
         other_account(endpoint)
     elif mode == "restricted":
         restricted(endpoint)
+    elif mode == "platform":
+        platform(endpoint)
+    elif mode == "upload":
+        upload(endpoint, sys.argv[3], sys.argv[4], sys.argv[5])
     elif mode == "bench":
         bench(endpoint, int(sys.argv[3]))
     else:

@@ -37,13 +37,8 @@ pub async fn collect(ctx: &Ctx) -> (Regional, Vec<Gap>) {
     }
     let mut clusters = Vec::new();
     for name in names {
-        let arn_guess = format!(
-            "arn:aws:eks:{}:{}:cluster/{name}",
-            ctx.region, ctx.account
-        );
-        let described = ctx
-            .call(client.describe_cluster().name(&name).send())
-            .await;
+        let arn_guess = format!("arn:aws:eks:{}:{}:cluster/{name}", ctx.region, ctx.account);
+        let described = ctx.call(client.describe_cluster().name(&name).send()).await;
         let mut record = EksCluster {
             id: arn_guess.clone(),
             name: Some(name.clone()),
@@ -251,11 +246,17 @@ mod tests {
         let regions = vec![
             Regional {
                 region: "us-east-1".into(),
-                clusters: Ok(vec![cluster("shop", "us-east-1"), cluster("jobs", "us-east-1")]),
+                clusters: Ok(vec![
+                    cluster("shop", "us-east-1"),
+                    cluster("jobs", "us-east-1"),
+                ]),
             },
             Regional {
                 region: "us-west-2".into(),
-                clusters: Ok(vec![cluster("shop-dr", "us-west-2"), cluster("standby", "us-west-2")]),
+                clusters: Ok(vec![
+                    cluster("shop-dr", "us-west-2"),
+                    cluster("standby", "us-west-2"),
+                ]),
             },
         ];
         let config = RawEks {
@@ -275,9 +276,15 @@ mod tests {
                 .unwrap_or_default()
         };
         let shop = get("shop").dr_cluster.unwrap_or_default();
-        assert_eq!((shop.name.as_str(), shop.found, shop.paired_by.as_deref()), ("shop-dr", Some(true), Some("convention")));
+        assert_eq!(
+            (shop.name.as_str(), shop.found, shop.paired_by.as_deref()),
+            ("shop-dr", Some(true), Some("convention"))
+        );
         let jobs = get("jobs").dr_cluster.unwrap_or_default();
-        assert_eq!((jobs.name.as_str(), jobs.found, jobs.paired_by.as_deref()), ("standby", Some(true), Some("config")));
+        assert_eq!(
+            (jobs.name.as_str(), jobs.found, jobs.paired_by.as_deref()),
+            ("standby", Some(true), Some("config"))
+        );
         assert_eq!(get("shop-dr").dr_of.as_deref(), Some("shop"));
         assert_eq!(get("standby").dr_of.as_deref(), Some("jobs"));
         assert!(get("shop-dr").dr_cluster.is_none());

@@ -25,14 +25,28 @@ pub async fn collect(home: &Ctx, window: std::time::Duration) -> (Vec<Resource>,
     let client = ctx.route53();
     let mut gaps = Vec::new();
     let mut zones = Vec::new();
-    let listed = each_page(&ctx, client.list_hosted_zones().into_paginator().send(), |p| {
-        for z in p.hosted_zones() {
-            zones.push((z.id().trim_start_matches("/hostedzone/").to_string(), z.name().to_string()));
-        }
-    })
+    let listed = each_page(
+        &ctx,
+        client.list_hosted_zones().into_paginator().send(),
+        |p| {
+            for z in p.hosted_zones() {
+                zones.push((
+                    z.id().trim_start_matches("/hostedzone/").to_string(),
+                    z.name().to_string(),
+                ));
+            }
+        },
+    )
     .await;
     if let Err(f) = listed {
-        gaps.push(ctx.gap("route53", "ListHostedZones", &f, None, Some("route53_failover"), &[]));
+        gaps.push(ctx.gap(
+            "route53",
+            "ListHostedZones",
+            &f,
+            None,
+            Some("route53_failover"),
+            &[],
+        ));
         return (Vec::new(), gaps);
     }
     let mut names: BTreeMap<(String, String, String), Route53Failover> = BTreeMap::new();
@@ -41,11 +55,12 @@ pub async fn collect(home: &Ctx, window: std::time::Duration) -> (Vec<Resource>,
             Ok(s) => s,
             Err(f) => {
                 // The zone's failover names are unknown: a gap on the zone, every fact unknown.
+                // No failover name of the zone is known: an unlisted one stands for them.
                 let mut g = ctx.gap(
                     "route53",
                     "ListResourceRecordSets",
                     &f,
-                    Some(&format!("arn:aws:route53:::hostedzone/{zone}")),
+                    None,
                     Some("route53_failover"),
                     &[],
                 );
@@ -55,8 +70,14 @@ pub async fn collect(home: &Ctx, window: std::time::Duration) -> (Vec<Resource>,
             }
         };
         for s in sets {
-            let Some(side) = s.failover().cloned() else { continue };
-            let key = (zone.clone(), s.name().to_string(), s.r#type().as_str().to_string());
+            let Some(side) = s.failover().cloned() else {
+                continue;
+            };
+            let key = (
+                zone.clone(),
+                s.name().to_string(),
+                s.r#type().as_str().to_string(),
+            );
             let entry = names.entry(key.clone()).or_insert_with(|| Route53Failover {
                 id: format!("{}/{}/{}", key.0, key.1, key.2),
                 name: Some(format!("{} {}", key.1, key.2)),
@@ -89,9 +110,11 @@ pub async fn collect(home: &Ctx, window: std::time::Duration) -> (Vec<Resource>,
     let mut existing: Option<BTreeSet<String>> = None;
     if !referenced.is_empty() {
         let mut ids = BTreeSet::new();
-        match each_page(&ctx, client.list_health_checks().into_paginator().send(), |p| {
-            ids.extend(p.health_checks().iter().map(|h| h.id().to_string()))
-        })
+        match each_page(
+            &ctx,
+            client.list_health_checks().into_paginator().send(),
+            |p| ids.extend(p.health_checks().iter().map(|h| h.id().to_string())),
+        )
         .await
         {
             Ok(()) => existing = Some(ids),
@@ -111,7 +134,10 @@ pub async fn collect(home: &Ctx, window: std::time::Duration) -> (Vec<Resource>,
         let known = match &existing {
             Some(set) if set.contains(id) => Some(true),
             // Not in the list: ask for it, so a missing one is told from one the list left out.
-            Some(_) => match ctx.call(client.get_health_check().health_check_id(id).send()).await {
+            Some(_) => match ctx
+                .call(client.get_health_check().health_check_id(id).send())
+                .await
+            {
                 Ok(_) => Some(true),
                 Err(e) => {
                     let f = failure(&e);
@@ -149,8 +175,13 @@ pub async fn collect(home: &Ctx, window: std::time::Duration) -> (Vec<Resource>,
     }
     let mut out = Vec::new();
     for (_, mut n) in names {
-        for side in [n.primary.as_mut(), n.secondary.as_mut()].into_iter().flatten() {
-            let Some(h) = side.health_check.as_mut() else { continue };
+        for side in [n.primary.as_mut(), n.secondary.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            let Some(h) = side.health_check.as_mut() else {
+                continue;
+            };
             h.exists = exists.get(&h.id).copied().flatten();
             match status.get(&h.id) {
                 Some(Ok(points)) if !points.is_empty() => {

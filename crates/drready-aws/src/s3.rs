@@ -158,7 +158,11 @@ pub async fn collect(ctx: &Ctx, rule: &RawS3) -> (Vec<Resource>, Vec<Gap>) {
     (resources, gaps)
 }
 
-pub(crate) async fn location(ctx: &Ctx, client: &aws_sdk_s3::Client, bucket: &str) -> Result<String, Failure> {
+pub(crate) async fn location(
+    ctx: &Ctx,
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<String, Failure> {
     let out = ctx
         .call(client.get_bucket_location().bucket(bucket).send())
         .await
@@ -171,7 +175,10 @@ pub(crate) async fn location(ctx: &Ctx, client: &aws_sdk_s3::Client, bucket: &st
     })
 }
 
-pub(crate) async fn bucket_tags(ctx: &Ctx, bucket: &str) -> Result<BTreeMap<String, String>, Failure> {
+pub(crate) async fn bucket_tags(
+    ctx: &Ctx,
+    bucket: &str,
+) -> Result<BTreeMap<String, String>, Failure> {
     match ctx
         .call(ctx.s3().get_bucket_tagging().bucket(bucket).send())
         .await

@@ -35,9 +35,8 @@ pub struct Backup {
 
 /// Read a `velero-backup.json`.
 pub fn parse_backup(text: &str) -> Result<Backup, String> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        format!("not JSON (line {}, column {}): {e}", e.line(), e.column())
-    })?;
+    let v: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| format!("not JSON (line {}, column {}): {e}", e.line(), e.column()))?;
     if v.get("kind").and_then(|k| k.as_str()) != Some("Backup") {
         return Err("not a Velero Backup (`kind` is not `Backup`)".into());
     }
@@ -88,7 +87,12 @@ pub fn schedules(location: &str, backups: &[Backup]) -> Vec<VeleroSchedule> {
                 .max();
             let mut failed: Vec<&&Backup> = bs
                 .iter()
-                .filter(|b| matches!(b.phase.as_str(), "Failed" | "PartiallyFailed" | "FailedValidation"))
+                .filter(|b| {
+                    matches!(
+                        b.phase.as_str(),
+                        "Failed" | "PartiallyFailed" | "FailedValidation"
+                    )
+                })
                 .filter(|b| match newest {
                     Some((_, started)) => b.started > started,
                     None => true,
@@ -214,7 +218,14 @@ async fn location(ctx: &Ctx, bucket: &str, prefix: &str) -> (Vec<VeleroSchedule>
     )
     .await;
     if let Err(f) = listed {
-        let mut g = ctx.gap("s3", "ListObjectsV2", &f, Some(&loc), Some("velero_schedule"), &[]);
+        let mut g = ctx.gap(
+            "s3",
+            "ListObjectsV2",
+            &f,
+            None,
+            Some("velero_schedule"),
+            &[],
+        );
         g.message = format!("{loc}/backups/: {}", g.message);
         return (Vec::new(), vec![g]);
     }
@@ -233,7 +244,11 @@ async fn location(ctx: &Ctx, bucket: &str, prefix: &str) -> (Vec<VeleroSchedule>
                 },
                 Err(e) => {
                     let f = super::session::failure(&e);
-                    Err(format!("{}{}", f.code.map(|c| format!("{c}: ")).unwrap_or_default(), f.message))
+                    Err(format!(
+                        "{}{}",
+                        f.code.map(|c| format!("{c}: ")).unwrap_or_default(),
+                        f.message
+                    ))
                 }
             };
             (key, text.and_then(|t| parse_backup(&t)))
@@ -271,9 +286,18 @@ async fn location(ctx: &Ctx, bucket: &str, prefix: &str) -> (Vec<VeleroSchedule>
             unread.join("; ")
         );
         if records.is_empty() {
+            // No schedule to hang the gap on: it stands for the location's unknown schedules
+            // (an unlisted Velero schedule, no evidence).
             gaps.push(Gap {
-                message: message.clone(),
-                ..ctx.gap("s3", "GetObject", &Failure::new(None, ""), Some(&loc), Some("velero_schedule"), &[])
+                message: format!("{loc}: {message}"),
+                ..ctx.gap(
+                    "s3",
+                    "GetObject",
+                    &Failure::new(None, ""),
+                    None,
+                    Some("velero_schedule"),
+                    &[],
+                )
             });
         }
         for r in &records {
@@ -298,7 +322,9 @@ mod tests {
     use super::*;
 
     fn backup(name: &str, schedule: &str, phase: &str, start: &str, end: Option<&str>) -> String {
-        let end = end.map_or(String::new(), |e| format!(r#","completionTimestamp":"{e}""#));
+        let end = end.map_or(String::new(), |e| {
+            format!(r#","completionTimestamp":"{e}""#)
+        });
         format!(
             r#"{{"kind":"Backup","apiVersion":"velero.io/v1","metadata":{{"name":"{name}","namespace":"velero","labels":{{"velero.io/schedule-name":"{schedule}"}}}},"spec":{{"ttl":"720h0m0s"}},"status":{{"version":1,"formatVersion":"1.1.0","phase":"{phase}","startTimestamp":"{start}"{end}}}}}"#
         )
@@ -307,29 +333,62 @@ mod tests {
     #[test]
     fn the_newest_completed_backup_per_schedule_and_failures_after_it() {
         let texts = [
-            backup("daily-1", "daily", "Completed", "2026-11-24T00:00:00Z", Some("2026-11-24T00:10:00Z")),
-            backup("daily-2", "daily", "Completed", "2026-11-25T00:00:00Z", Some("2026-11-25T00:12:00Z")),
-            backup("daily-3", "daily", "PartiallyFailed", "2026-11-26T00:00:00Z", Some("2026-11-26T00:11:00Z")),
+            backup(
+                "daily-1",
+                "daily",
+                "Completed",
+                "2026-11-24T00:00:00Z",
+                Some("2026-11-24T00:10:00Z"),
+            ),
+            backup(
+                "daily-2",
+                "daily",
+                "Completed",
+                "2026-11-25T00:00:00Z",
+                Some("2026-11-25T00:12:00Z"),
+            ),
+            backup(
+                "daily-3",
+                "daily",
+                "PartiallyFailed",
+                "2026-11-26T00:00:00Z",
+                Some("2026-11-26T00:11:00Z"),
+            ),
             backup("daily-0", "daily", "Failed", "2026-11-23T00:00:00Z", None),
             backup("hourly-1", "hourly", "Failed", "2026-11-26T00:00:00Z", None),
         ];
-        let backups: Vec<Backup> = texts.iter().map(|t| parse_backup(t).unwrap_or_else(|e| panic!("{e}"))).collect();
+        let backups: Vec<Backup> = texts
+            .iter()
+            .map(|t| parse_backup(t).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
         let s = schedules("s3://velero", &backups);
         assert_eq!(s.len(), 2);
         let daily = &s[0];
         assert_eq!(daily.schedule, "daily");
-        assert_eq!(daily.newest_completed.map(|t| t.to_rfc3339()), Some("2026-11-25T00:12:00+00:00".into()));
+        assert_eq!(
+            daily.newest_completed.map(|t| t.to_rfc3339()),
+            Some("2026-11-25T00:12:00+00:00".into())
+        );
         assert_eq!((daily.backups, daily.failed_after_completed), (4, 1));
         let hourly = &s[1];
-        assert_eq!((hourly.newest_completed, hourly.failed_after_completed), (None, 1));
+        assert_eq!(
+            (hourly.newest_completed, hourly.failed_after_completed),
+            (None, 1)
+        );
     }
 
     #[test]
     fn a_file_that_is_not_a_backup_is_an_error() {
         assert!(parse_backup("{").is_err());
         assert!(parse_backup(r#"{"kind":"Restore","metadata":{"name":"x"}}"#).is_err());
-        assert!(parse_backup(r#"{"kind":"Backup","metadata":{"name":"x"},"status":{"startTimestamp":"yesterday"}}"#).is_err());
+        assert!(parse_backup(
+            r#"{"kind":"Backup","metadata":{"name":"x"},"status":{"startTimestamp":"yesterday"}}"#
+        )
+        .is_err());
         let manual = parse_backup(r#"{"kind":"Backup","metadata":{"name":"x"}}"#);
-        assert_eq!(manual.map(|b| (b.schedule, b.phase)), Ok(("-".into(), "New".into())));
+        assert_eq!(
+            manual.map(|b| (b.schedule, b.phase)),
+            Ok(("-".into(), "New".into()))
+        );
     }
 }

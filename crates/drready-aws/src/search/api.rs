@@ -44,8 +44,7 @@ pub async fn snapshots(
     );
     let mut headers: Vec<(String, String)> = vec![("accept".into(), "application/json".into())];
     if let Some((user, password)) = &endpoint.basic {
-        let token =
-            aws_smithy_types::base64::encode(format!("{user}:{password}").as_bytes());
+        let token = aws_smithy_types::base64::encode(format!("{user}:{password}").as_bytes());
         headers.push(("authorization".into(), format!("Basic {token}")));
     }
     if let Some(region) = &endpoint.sigv4_region {
@@ -74,7 +73,11 @@ pub async fn snapshots(
     parse_snapshots(&body).map_err(|e| format!("GET {shown_url}: {e}"))
 }
 
-fn get(url: &str, headers: &[(String, String)], timeout: Duration) -> Result<(u16, String), String> {
+fn get(
+    url: &str,
+    headers: &[(String, String)],
+    timeout: Duration,
+) -> Result<(u16, String), String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)

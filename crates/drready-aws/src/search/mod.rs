@@ -104,7 +104,10 @@ pub async fn domains(ctx: &Ctx, window: std::time::Duration) -> (Vec<OpensearchD
                         "opensearch",
                         "DescribeDomains",
                         &f,
-                        Some(&format!("arn:aws:es:{}:{}:domain/{n}", ctx.region, ctx.account)),
+                        Some(&format!(
+                            "arn:aws:es:{}:{}:domain/{n}",
+                            ctx.region, ctx.account
+                        )),
                         Some("opensearch_domain"),
                         &[],
                     ));
@@ -117,14 +120,18 @@ pub async fn domains(ctx: &Ctx, window: std::time::Duration) -> (Vec<OpensearchD
             let zone_awareness = cc.and_then(|c| c.zone_awareness_enabled());
             let azs = match (zone_awareness, cc.and_then(|c| c.zone_awareness_config())) {
                 (Some(false), _) => Some(1),
-                (Some(true), Some(z)) => z.availability_zone_count().and_then(|n| u32::try_from(n).ok()),
+                (Some(true), Some(z)) => z
+                    .availability_zone_count()
+                    .and_then(|n| u32::try_from(n).ok()),
                 // Zone awareness on with no count: the service's default, two zones.
                 (Some(true), None) => Some(2),
                 (None, _) => None,
             };
             let managers = cc.map(|c| {
                 if c.dedicated_master_enabled() == Some(true) {
-                    c.dedicated_master_count().and_then(|n| u32::try_from(n).ok()).unwrap_or(0)
+                    c.dedicated_master_count()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .unwrap_or(0)
                 } else {
                     0
                 }
@@ -140,7 +147,9 @@ pub async fn domains(ctx: &Ctx, window: std::time::Duration) -> (Vec<OpensearchD
                 availability_zones: azs,
                 multi_az_standby: cc.and_then(|c| c.multi_az_with_standby_enabled()),
                 dedicated_managers: managers,
-                data_nodes: cc.and_then(|c| c.instance_count()).and_then(|n| u32::try_from(n).ok()),
+                data_nodes: cc
+                    .and_then(|c| c.instance_count())
+                    .and_then(|n| u32::try_from(n).ok()),
                 encrypted_at_rest: Some(
                     d.encryption_at_rest_options()
                         .and_then(|e| e.enabled())
@@ -329,7 +338,10 @@ async fn read_cluster(
                 Err(_) => {
                     gaps.push(gap(
                         "GET _snapshot",
-                        format!("cluster `{}`: the password variable `{var}` is not set", c.name),
+                        format!(
+                            "cluster `{}`: the password variable `{var}` is not set",
+                            c.name
+                        ),
                     ));
                     None
                 }
@@ -414,7 +426,10 @@ mod tests {
 
     #[test]
     fn endpoints_are_shown_without_user_information() {
-        assert_eq!(api::shown("https://u:secret@es.example:9200/"), "https://es.example:9200");
+        assert_eq!(
+            api::shown("https://u:secret@es.example:9200/"),
+            "https://es.example:9200"
+        );
         assert_eq!(api::shown("http://127.0.0.1:9200"), "http://127.0.0.1:9200");
     }
 }

@@ -44,8 +44,7 @@ pub struct Entry {
 
 /// The snapshots of `index-N`.
 pub fn parse_index(text: &str) -> Result<Vec<Entry>, String> {
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let list = v
         .get("snapshots")
         .and_then(|s| s.as_array())
@@ -157,10 +156,12 @@ async fn fetch(ctx: &Ctx, bucket: &str, k: &str) -> Result<Vec<u8>, String> {
 /// Snapshots read from the repository's files in S3 (the context is the bucket's region).
 pub async fn snapshots(ctx: &Ctx, bucket: &str, prefix: &str) -> Result<Vec<Snap>, String> {
     let latest = fetch(ctx, bucket, &key(prefix, "index.latest")).await?;
-    let n = parse_latest(&latest).map_err(|e| format!("s3://{bucket}/{}: {e}", key(prefix, "index.latest")))?;
+    let n = parse_latest(&latest)
+        .map_err(|e| format!("s3://{bucket}/{}: {e}", key(prefix, "index.latest")))?;
     let index_key = key(prefix, &format!("index-{n}"));
     let index = fetch(ctx, bucket, &index_key).await?;
-    let text = String::from_utf8(index).map_err(|_| format!("s3://{bucket}/{index_key}: not UTF-8"))?;
+    let text =
+        String::from_utf8(index).map_err(|_| format!("s3://{bucket}/{index_key}: not UTF-8"))?;
     let entries = parse_index(&text).map_err(|e| format!("s3://{bucket}/{index_key}: {e}"))?;
     // Times (and, for old repositories, states) the index does not hold come from each snapshot's
     // own file.
@@ -210,7 +211,10 @@ mod tests {
         assert_eq!(e[1].state, "PARTIAL");
         let es = r#"{"snapshots":[{"name":"s","uuid":"u","state":2,"start_time_millis":5,"end_time_millis":9}]}"#;
         let e = parse_index(es).unwrap_or_default();
-        assert_eq!((e[0].state.as_str(), e[0].start_ms, e[0].end_ms), ("FAILED", Some(5), Some(9)));
+        assert_eq!(
+            (e[0].state.as_str(), e[0].start_ms, e[0].end_ms),
+            ("FAILED", Some(5), Some(9))
+        );
         assert!(parse_index("{").is_err());
         assert!(parse_index(r#"{"snapshots":[{"uuid":"u"}]}"#).is_err());
     }

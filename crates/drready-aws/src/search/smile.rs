@@ -144,7 +144,9 @@ impl Reader<'_> {
     fn shared(&self, table: &Option<Vec<String>>, i: usize) -> Result<String, SmileError> {
         match table.as_ref().and_then(|t| t.get(i)) {
             Some(s) => Ok(s.clone()),
-            None => self.err(format!("a back-reference to shared string {i}, which does not exist")),
+            None => self.err(format!(
+                "a back-reference to shared string {i}, which does not exist"
+            )),
         }
     }
 
@@ -262,7 +264,13 @@ mod tests {
     fn malformed_input_is_an_error_not_a_panic() {
         assert!(decode(b"{}").is_err());
         assert!(decode(b":)\n\x05\xfa\x85abc").is_err());
-        assert!(decode(b":)\n\x05\xfa\x50\x41").is_err(), "a name that was never shared");
-        assert!(decode(b":)\n\x05\x25\x01\x02").is_err(), "a VInt that does not end");
+        assert!(
+            decode(b":)\n\x05\xfa\x50\x41").is_err(),
+            "a name that was never shared"
+        );
+        assert!(
+            decode(b":)\n\x05\x25\x01\x02").is_err(),
+            "a VInt that does not end"
+        );
     }
 }

@@ -66,15 +66,22 @@ pub(super) struct GapIndex {
 }
 
 /// The snapshot record type a gap's `resource_type` or `source` points at, as a Cedar entity type.
+/// Record types come from the snapshot's own list; a service name stands for the record type it
+/// collects, and a few sources are not records at all.
 pub(super) fn gap_entity_type(gap: &Gap) -> Option<&'static str> {
     let key = gap.resource_type.as_deref().unwrap_or(gap.source.as_str());
+    if let Some(t) = crate::model::snapshot::entity_type_of(key) {
+        return Some(t);
+    }
     Some(match key {
-        "rds_instance" | "rds_cluster" | "rds" => "RdsDatabase",
-        "s3_bucket" | "s3" => "S3Bucket",
-        "backup_plan" => "BackupPlan",
-        "backup_vault" => "BackupVault",
-        "backup_protected_resource" | "backup" => "BackupProtectedResource",
-        "iam_principal" | "iam" => "IamPrincipal",
+        "rds" => "RdsDatabase",
+        "s3" => "S3Bucket",
+        "backup" => "BackupProtectedResource",
+        "iam" => "IamPrincipal",
+        "eks" => "EksCluster",
+        "route53" => "Route53Failover",
+        "opensearch" => "SearchDomain",
+        "velero" => "VeleroSchedule",
         "document" | "docs" => "Document",
         "dr_test" | "dr_tests" => "DrTest",
         "cloudwatch_alarm" | "cloudwatch" => "AccountRegion",
@@ -84,17 +91,9 @@ pub(super) fn gap_entity_type(gap: &Gap) -> Option<&'static str> {
     })
 }
 
+/// The Cedar entity type of a snapshot record type; empty for one this build does not know.
 pub(super) fn kind_entity_type(kind: &str) -> &'static str {
-    match kind {
-        "rds_instance" | "rds_cluster" => "RdsDatabase",
-        "s3_bucket" => "S3Bucket",
-        "backup_plan" => "BackupPlan",
-        "backup_vault" => "BackupVault",
-        "backup_protected_resource" => "BackupProtectedResource",
-        "iam_principal" => "IamPrincipal",
-        "plan_change" => "PlanChange",
-        _ => "",
-    }
+    crate::model::snapshot::entity_type_of(kind).unwrap_or("")
 }
 
 impl GapIndex {

@@ -271,11 +271,11 @@ pub struct Gap {
 }
 
 /// Declares the resource types: the `Resource` enum (tagged by `type`), its `record()` and
-/// `type_name()`, and `RESOURCE_TYPES`. A new resource type is one line here, its record below (or in
+/// `type_name()`, `RESOURCE_TYPES` and the Cedar entity type of each (`entity_type_of`). A new resource type is one line here, its record below (or in
 /// a module of its own), its facts in `evaluate::entities`, and its entity in the Cedar schema:
 /// nothing in the evaluator's core names a resource type.
 macro_rules! resource_types {
-    ($($(#[$m:meta])* $variant:ident($record:ty) = $tag:literal,)*) => {
+    ($($(#[$m:meta])* $variant:ident($record:ty) = $tag:literal as $entity:literal,)*) => {
         /// A resource: one record per object the controls judge, tagged by `type`.
         #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
         #[serde(tag = "type", rename_all = "snake_case")]
@@ -285,6 +285,14 @@ macro_rules! resource_types {
 
         /// Every `type` a snapshot's resource may have.
         pub const RESOURCE_TYPES: &[&str] = &[$($tag),*];
+
+        /// The Cedar entity type a snapshot `type` becomes (`rds_instance` → `RdsDatabase`).
+        pub fn entity_type_of(type_name: &str) -> Option<&'static str> {
+            match type_name {
+                $($tag => Some($entity),)*
+                _ => None,
+            }
+        }
 
         impl Resource {
             pub fn record(&self) -> &dyn Record {
@@ -304,24 +312,24 @@ macro_rules! resource_types {
 }
 
 resource_types! {
-    RdsInstance(RdsDatabase) = "rds_instance",
-    RdsCluster(RdsDatabase) = "rds_cluster",
-    S3Bucket(S3Bucket) = "s3_bucket",
-    BackupPlan(BackupPlan) = "backup_plan",
-    BackupVault(BackupVault) = "backup_vault",
-    BackupProtectedResource(BackupProtectedResource) = "backup_protected_resource",
-    IamPrincipal(IamPrincipal) = "iam_principal",
+    RdsInstance(RdsDatabase) = "rds_instance" as "RdsDatabase",
+    RdsCluster(RdsDatabase) = "rds_cluster" as "RdsDatabase",
+    S3Bucket(S3Bucket) = "s3_bucket" as "S3Bucket",
+    BackupPlan(BackupPlan) = "backup_plan" as "BackupPlan",
+    BackupVault(BackupVault) = "backup_vault" as "BackupVault",
+    BackupProtectedResource(BackupProtectedResource) = "backup_protected_resource" as "BackupProtectedResource",
+    IamPrincipal(IamPrincipal) = "iam_principal" as "IamPrincipal",
     /// A change a Terraform plan would make that is a finding in itself (deleting a DR resource).
-    PlanChange(PlanChange) = "plan_change",
+    PlanChange(PlanChange) = "plan_change" as "PlanChange",
     /// An Amazon OpenSearch Service domain, or a self-managed Elasticsearch/OpenSearch cluster.
     /// (Schema version 2.)
-    OpensearchDomain(super::platform::OpensearchDomain) = "opensearch_domain",
+    OpensearchDomain(super::platform::OpensearchDomain) = "opensearch_domain" as "SearchDomain",
     /// An EKS cluster; a primary carries what was found of its DR cluster. (Schema version 2.)
-    EksCluster(super::platform::EksCluster) = "eks_cluster",
+    EksCluster(super::platform::EksCluster) = "eks_cluster" as "EksCluster",
     /// One Velero schedule's backups, read from its backup storage location. (Schema version 2.)
-    VeleroSchedule(super::platform::VeleroSchedule) = "velero_schedule",
+    VeleroSchedule(super::platform::VeleroSchedule) = "velero_schedule" as "VeleroSchedule",
     /// One Route 53 failover name: its PRIMARY and SECONDARY records. (Schema version 2.)
-    Route53Failover(super::platform::Route53Failover) = "route53_failover",
+    Route53Failover(super::platform::Route53Failover) = "route53_failover" as "Route53Failover",
 }
 
 /// Declares a resource record with the fields every resource shares (id, name, account, region,
