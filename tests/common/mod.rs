@@ -134,3 +134,126 @@ pub fn drready_with_keys(key: &str, secret: &str) -> Command {
         .env_remove("AWS_SESSION_TOKEN");
     c
 }
+
+/// A real single-node OpenSearch (2.19, from Maven artifacts: `tests/opensearch`), on a free
+/// loopback port, with an `fs` repository root under its home; stopped when dropped (and when the
+/// test process dies, since the node exits at the end of its stdin).
+pub struct OpenSearch {
+    child: std::process::Child,
+    pub url: String,
+    /// `path.repo`: `fs` repositories must live under it.
+    pub repo_root: PathBuf,
+    _home: tempfile::TempDir,
+}
+
+impl Drop for OpenSearch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl OpenSearch {
+    /// Start one. Without the built node (`bash tests/opensearch/build.sh`) or Java, the test
+    /// fails, unless `DRREADY_SKIP=opensearch` asks to skip it: then `None`.
+    #[expect(
+        clippy::unwrap_used,
+        reason = "a test should fail loudly on the first surprise"
+    )]
+    pub fn start() -> Option<OpenSearch> {
+        use std::io::{BufRead, BufReader};
+        use std::net::TcpListener;
+        use std::process::Stdio;
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/opensearch");
+        if !dir.join("lib/.complete").exists() || !dir.join("classes/OsHarness.class").exists() {
+            skip_or_fail(
+                "opensearch",
+                "the test OpenSearch node is not built (`bash tests/opensearch/build.sh`: Java 17 and Maven)",
+            );
+            return None;
+        }
+        let home = tempfile::tempdir().unwrap();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let classpath = format!(
+            "{}:{}",
+            dir.join("lib/*").display(),
+            dir.join("classes").display()
+        );
+        let spawned = std::process::Command::new("java")
+            .args([
+                "-Xms256m",
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Dopensearch.set.netty.runtime.available.processors=false",
+                "-cp",
+                &classpath,
+                "OsHarness",
+            ])
+            .arg(home.path())
+            .arg(port.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn();
+        let Ok(mut child) = spawned else {
+            skip_or_fail("opensearch", "java is not installed (Java 17)");
+            return None;
+        };
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.starts_with("http://") {
+                    let _ = tx.send(line);
+                }
+            }
+        });
+        let url = match rx.recv_timeout(std::time::Duration::from_secs(120)) {
+            Ok(u) => u,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the OpenSearch node did not start within 120 s");
+            }
+        };
+        Some(OpenSearch {
+            child,
+            url,
+            repo_root: home.path().join("repo"),
+            _home: home,
+        })
+    }
+
+    /// A request to the node: (status, body).
+    #[expect(
+        clippy::unwrap_used,
+        reason = "a test should fail loudly on the first surprise"
+    )]
+    pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let url = format!("{}{path}", self.url);
+        let mut resp = match (method, body) {
+            ("GET", _) => agent.get(&url).call(),
+            ("PUT", Some(b)) => agent
+                .put(&url)
+                .header("content-type", "application/json")
+                .send(b),
+            ("PUT", None) => agent.put(&url).send_empty(),
+            ("POST", Some(b)) => agent
+                .post(&url)
+                .header("content-type", "application/json")
+                .send(b),
+            _ => panic!("unsupported request {method} {path}"),
+        }
+        .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.body_mut().read_to_string().unwrap())
+    }
+}

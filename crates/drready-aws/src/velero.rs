@@ -94,7 +94,7 @@ pub fn schedules(location: &str, backups: &[Backup]) -> Vec<VeleroSchedule> {
                     )
                 })
                 .filter(|b| match newest {
-                    Some((_, started)) => b.started > started,
+                    Some((_, started)) => b.started >= started && b.started.is_some(),
                     None => true,
                 })
                 .collect();

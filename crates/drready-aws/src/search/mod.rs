@@ -43,7 +43,8 @@ pub fn summarize(repository: &str, source: &str, snaps: &[Snap]) -> SnapshotRepo
         .iter()
         .filter(|s| matches!(s.state.as_str(), "FAILED" | "PARTIAL" | "INCOMPATIBLE"))
         .filter(|s| match newest {
-            Some((_, start)) => s.start_ms.unwrap_or(i64::MAX) > start,
+            // Not before it: a failure that started at the same instant counts (fail closed).
+            Some((_, start)) => s.start_ms.unwrap_or(i64::MAX) >= start,
             None => true,
         })
         .collect();

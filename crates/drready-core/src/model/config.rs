@@ -612,11 +612,24 @@ impl Config {
                 ));
             }
             if let Some(e) = &c.endpoint {
-                if !(e.starts_with("http://") || e.starts_with("https://")) {
+                let Some(rest) = e
+                    .strip_prefix("http://")
+                    .or_else(|| e.strip_prefix("https://"))
+                else {
                     return Err(InputError::plain(
                         path,
                         format!(
-                            "`opensearch` `{}`: endpoint `{e}` is not an http:// or https:// URL",
+                            "`opensearch` `{}`: the endpoint is not an http:// or https:// URL",
+                            c.name
+                        ),
+                    ));
+                };
+                // The config is kept in every evidence bundle: no credential may be in it.
+                if rest.split('/').next().is_some_and(|a| a.contains('@')) {
+                    return Err(InputError::plain(
+                        path,
+                        format!(
+                            "`opensearch` `{}`: the endpoint holds user information; give `username` and `password_env` (the config is kept in evidence bundles)",
                             c.name
                         ),
                     ));

@@ -27,12 +27,15 @@ pub(super) fn opensearch(d: &OpensearchDomain, a: &mut Attrs) -> &'static str {
         d.node_to_node_encryption,
         Value::Bool,
     );
-    push(
-        a,
-        "automated_snapshot_failures",
-        d.automated_snapshot_failures,
-        |n| Value::Long(n.into()),
-    );
+    // A self-managed cluster has no service-run (automated) snapshots that could fail.
+    let automated = if d.managed {
+        d.automated_snapshot_failures
+    } else {
+        Some(0)
+    };
+    push(a, "automated_snapshot_failures", automated, |n| {
+        Value::Long(n.into())
+    });
     // Snapshots: facts only when some repository was read; the newest success over them all.
     if let Some(repos) = d.snapshot_repositories.as_ref().filter(|r| !r.is_empty()) {
         a.push((
