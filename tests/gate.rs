@@ -805,3 +805,271 @@ fn deleting_dr_resources_is_decided_by_their_terraform_type() {
         assert_eq!(failed, critical, "{ty}: {f:?}");
     }
 }
+
+/// A plan of the platform's tiers, as `terraform show -json` writes it (two providers: the primary
+/// region and the DR region), with the weakenings `weak` asks for.
+fn platform_plan(weak: bool) -> Value {
+    use serde_json::json;
+    let rc = |address: &str,
+              ty: &str,
+              actions: &[&str],
+              before: Value,
+              after: Value,
+              unknown: Value| {
+        let name = address.rsplit('.').next().unwrap();
+        json!({"address": address, "mode": "managed", "type": ty, "name": name,
+               "provider_name": "registry.terraform.io/hashicorp/aws",
+               "change": {"actions": actions, "before": before, "after": after, "after_unknown": unknown}})
+    };
+    let cfg = |address: &str, provider: &str| json!({"address": address, "provider_config_key": provider, "expressions": {}});
+    let cluster = |name: &str, version: &str| {
+        json!({
+            "name": name, "version": version, "role_arn": "arn:aws:iam::123456789012:role/eks",
+            "enabled_cluster_log_types": ["api", "audit"],
+            "encryption_config": [{"resources": ["secrets"], "provider": [{"key_arn": "arn:aws:kms:us-east-1:123456789012:key/k"}]}],
+        })
+    };
+    let group = |cluster: &str, desired: u64| {
+        json!({
+            "cluster_name": cluster, "node_group_name": format!("{cluster}-main"),
+            "scaling_config": [{"desired_size": desired, "min_size": desired, "max_size": 6}],
+        })
+    };
+    let record = |name: &str, side: &str, value: &str, ttl: u64, hc: Option<&str>| {
+        let mut r = json!({"zone_id": "Z123", "name": name, "type": "CNAME", "ttl": ttl, "records": [value],
+                           "set_identifier": side.to_lowercase(), "failover_routing_policy": [{"type": side}]});
+        if let Some(h) = hc {
+            r["health_check_id"] = json!(h);
+        }
+        r
+    };
+    let domain = |zones: bool| {
+        json!({
+            "domain_name": "search", "engine_version": "OpenSearch_2.11",
+            "cluster_config": [{"instance_count": 3, "zone_awareness_enabled": zones,
+                                "zone_awareness_config": if zones { json!([{"availability_zone_count": 3}]) } else { json!([]) },
+                                "dedicated_master_enabled": true, "dedicated_master_count": 3}],
+            "encrypt_at_rest": [{"enabled": true}], "node_to_node_encryption": [{"enabled": true}],
+        })
+    };
+    let (dr_version, dr_nodes, zones, ttl) = if weak {
+        ("1.28", 0, false, 300)
+    } else {
+        ("1.30", 2, true, 60)
+    };
+    let secondary = record(
+        "api.example.com",
+        "SECONDARY",
+        "api-dr.us-west-2.elb.amazonaws.com",
+        60,
+        None,
+    );
+    let mut changes = vec![
+        rc(
+            "aws_eks_cluster.shop",
+            "aws_eks_cluster",
+            &["no-op"],
+            cluster("shop", "1.30"),
+            cluster("shop", "1.30"),
+            json!({}),
+        ),
+        rc(
+            "aws_eks_cluster.shop_dr",
+            "aws_eks_cluster",
+            &["update"],
+            cluster("shop-dr", "1.30"),
+            cluster("shop-dr", dr_version),
+            json!({}),
+        ),
+        rc(
+            "aws_eks_node_group.shop_dr",
+            "aws_eks_node_group",
+            &["update"],
+            group("shop-dr", 2),
+            group("shop-dr", dr_nodes),
+            json!({}),
+        ),
+        rc(
+            "aws_opensearch_domain.search",
+            "aws_opensearch_domain",
+            &["update"],
+            domain(true),
+            domain(zones),
+            json!({}),
+        ),
+        // The primary's health check is created with it: its id is known after apply.
+        rc(
+            "aws_route53_record.api_primary",
+            "aws_route53_record",
+            &["create"],
+            Value::Null,
+            record(
+                "api.example.com",
+                "PRIMARY",
+                "api.us-east-1.elb.amazonaws.com",
+                ttl,
+                None,
+            ),
+            json!({"health_check_id": true}),
+        ),
+        rc(
+            "aws_route53_health_check.api",
+            "aws_route53_health_check",
+            &["create"],
+            Value::Null,
+            json!({"type": "HTTPS"}),
+            json!({"id": true}),
+        ),
+    ];
+    if weak {
+        changes.push(rc(
+            "aws_route53_record.api_secondary",
+            "aws_route53_record",
+            &["delete"],
+            secondary,
+            Value::Null,
+            json!({}),
+        ));
+    } else {
+        changes.push(rc(
+            "aws_route53_record.api_secondary",
+            "aws_route53_record",
+            &["no-op"],
+            secondary.clone(),
+            secondary,
+            json!({}),
+        ));
+    }
+    json!({
+        "format_version": "1.2",
+        "terraform_version": "1.9.0",
+        "resource_changes": changes,
+        "configuration": {
+            "provider_config": {
+                "aws": {"name": "aws", "expressions": {"region": {"constant_value": "us-east-1"}}},
+                "aws.dr": {"name": "aws", "alias": "dr", "expressions": {"region": {"constant_value": "us-west-2"}}},
+            },
+            "root_module": {"resources": [
+                cfg("aws_eks_cluster.shop", "aws"),
+                cfg("aws_eks_cluster.shop_dr", "aws.dr"),
+                cfg("aws_eks_node_group.shop_dr", "aws.dr"),
+                cfg("aws_opensearch_domain.search", "aws"),
+                cfg("aws_route53_record.api_primary", "aws"),
+                cfg("aws_route53_record.api_secondary", "aws"),
+                cfg("aws_route53_health_check.api", "aws"),
+            ]},
+        },
+    })
+}
+
+// The platform's Terraform resources are judged with the live collectors' rules: a DR cluster
+// paired by the `-dr` convention across providers, its node groups, a search domain, failover
+// records grouped into a name; deleting the SECONDARY is a DR resource deleted.
+#[test]
+fn platform_plans_are_judged_with_the_live_rules() {
+    let dir = TempDir::new().unwrap();
+    let config = "[scope]\ndr_region = \"us-west-2\"\n";
+    let healthy = gate_plan(&dir, &platform_plan(false), config, 0);
+    let failed = |f: &[(String, String, String)], c: &str, r: &str| {
+        f.iter()
+            .any(|(fc, fr, s)| fc == c && fr.starts_with(r) && s == "fail")
+    };
+    assert!(!healthy.iter().any(|(_, _, s)| s == "fail"), "{healthy:?}");
+    let weak = gate_plan(&dir, &platform_plan(true), config, 1);
+    for (control, resource) in [
+        ("eks-dr-version-parity", "aws_eks_cluster.shop"),
+        ("eks-dr-capacity", "aws_eks_cluster.shop"),
+        ("opensearch-zone-awareness", "aws_opensearch_domain.search"),
+        ("route53-failover-pair", "Z123/api.example.com./CNAME"),
+        ("route53-failover-ttl", "Z123/api.example.com./CNAME"),
+        (
+            "plan-dr-resource-deleted",
+            "aws_route53_record.api_secondary",
+        ),
+    ] {
+        assert!(
+            failed(&weak, control, resource),
+            "{control} on {resource}: {weak:?}"
+        );
+    }
+    // What the weak plan keeps is still judged, and passes: no finding of any kind on it.
+    for (control, resource) in [
+        ("eks-dr-cluster-ready", "aws_eks_cluster.shop"),
+        ("eks-secrets-encrypted", "aws_eks_cluster.shop"),
+        (
+            "route53-primary-health-check",
+            "Z123/api.example.com./CNAME",
+        ),
+        ("opensearch-encrypted", "aws_opensearch_domain.search"),
+    ] {
+        assert!(
+            !weak
+                .iter()
+                .any(|(c, r, _)| c == control && r.starts_with(resource)),
+            "{control} on {resource}: {weak:?}"
+        );
+    }
+    let report = gate_json(
+        &[
+            "--plan",
+            s(&dir.path().join("plan.json")),
+            "--config",
+            s(&dir.path().join("drready.toml")),
+        ],
+        1,
+    );
+    assert!(
+        report["outcome"]["passed"].as_u64().unwrap() >= 4,
+        "{}",
+        report["outcome"]
+    );
+}
+
+// Deleting a DR cluster, its node group, a SECONDARY record or a health check is a DR resource
+// deleted; deleting a primary cluster's node group or a PRIMARY record is judged by what remains.
+#[test]
+fn deleting_platform_dr_resources_is_a_finding() {
+    let dir = TempDir::new().unwrap();
+    let config = "[scope]\ndr_region = \"us-west-2\"\n";
+    let cases: Vec<(&str, Value, bool)> = vec![
+        (
+            "aws_eks_cluster",
+            serde_json::json!({"name": "shop-dr"}),
+            true,
+        ),
+        (
+            "aws_eks_node_group",
+            serde_json::json!({"cluster_name": "shop-dr", "node_group_name": "standby"}),
+            true,
+        ),
+        (
+            "aws_eks_node_group",
+            serde_json::json!({"cluster_name": "shop", "node_group_name": "main"}),
+            false,
+        ),
+        (
+            "aws_route53_record",
+            serde_json::json!({"name": "api", "failover_routing_policy": [{"type": "SECONDARY"}]}),
+            true,
+        ),
+        (
+            "aws_route53_record",
+            serde_json::json!({"name": "api", "type": "A"}),
+            false,
+        ),
+        (
+            "aws_route53_health_check",
+            serde_json::json!({"type": "HTTPS"}),
+            true,
+        ),
+    ];
+    for (ty, before, critical) in cases {
+        let address = format!("{ty}.x");
+        let plan = plan_of(&[(&address, ty, &["delete"], before.clone(), Value::Null)]);
+        let f = gate_plan(&dir, &plan, config, if critical { 1 } else { 0 });
+        let failed = f.iter().any(|(c, r, s)| {
+            c == "plan-dr-resource-deleted" && r.starts_with(&address) && s == "fail"
+        });
+        assert_eq!(failed, critical, "{ty} {before}: {f:?}");
+    }
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::session::{each_page, failure, Ctx};
 use crate::model::config::RawEks;
-use crate::model::platform::{EksCluster, EksPeer, NodeGroup};
+use crate::model::platform::{EksCluster, NodeGroup};
 use crate::model::snapshot::{Gap, Provenance, Resource};
 
 /// The clusters of one region, or why they could not be listed.
@@ -159,71 +159,17 @@ async fn nodegroups(
     Ok(groups)
 }
 
-/// Pair every primary with its DR cluster and return the records. A cluster in the DR region that
-/// some primary pairs with is that primary's DR cluster (`dr_of`); clusters of the DR region that
-/// no primary claims are judged on their own.
+/// Pair every primary with its DR cluster (the shared rule: `model::platform::pair_eks`) and
+/// return the records.
 pub fn assemble(regions: Vec<Regional>, dr_region: Option<&str>, config: &RawEks) -> Vec<Resource> {
     let listed: BTreeMap<String, Option<Vec<EksCluster>>> = regions
         .into_iter()
         .map(|r| (r.region, r.clusters.ok()))
         .collect();
-    // (region, name) → the cluster, for lookups.
-    let find = |region: &str, name: &str| -> Option<Option<&EksCluster>> {
-        match listed.get(region) {
-            // The region was not collected: nothing is known of it.
-            None => None,
-            Some(None) => None,
-            Some(Some(cs)) => Some(cs.iter().find(|c| c.name.as_deref() == Some(name))),
-        }
-    };
-    let mut dr_of: BTreeMap<(String, String), String> = BTreeMap::new();
-    let mut out: Vec<EksCluster> = Vec::new();
-    for (region, clusters) in &listed {
-        for c in clusters.iter().flatten() {
-            let name = c.name.clone().unwrap_or_default();
-            let configured = config.pairs.iter().find(|p| p.primary == name);
-            let is_configured_dr = config.pairs.iter().any(|p| {
-                p.dr == name && p.dr_region.as_deref().or(dr_region) == Some(region.as_str())
-            });
-            let in_dr_region = dr_region == Some(region.as_str());
-            let peer = match configured {
-                Some(p) => p
-                    .dr_region
-                    .as_deref()
-                    .or(dr_region)
-                    .map(|r| (p.dr.clone(), r.to_string(), "config")),
-                None if !in_dr_region && !is_configured_dr => {
-                    dr_region.map(|r| (format!("{name}-dr"), r.to_string(), "convention"))
-                }
-                None => None,
-            };
-            let mut record = c.clone();
-            if let Some((peer_name, peer_region, by)) = peer {
-                let found = find(&peer_region, &peer_name);
-                record.dr_cluster = Some(EksPeer {
-                    name: peer_name.clone(),
-                    region: peer_region.clone(),
-                    found: found.map(|f| f.is_some()),
-                    status: found.flatten().and_then(|f| f.status.clone()),
-                    version: found.flatten().and_then(|f| f.version.clone()),
-                    nodegroups: found.flatten().and_then(|f| f.nodegroups.clone()),
-                    paired_by: Some(by.into()),
-                });
-                if found.flatten().is_some() {
-                    dr_of.insert((peer_region, peer_name), name.clone());
-                }
-            }
-            out.push(record);
-        }
-    }
-    for c in &mut out {
-        if let Some(p) = dr_of.get(&(c.region.clone(), c.name.clone().unwrap_or_default())) {
-            c.dr_of = Some(p.clone());
-            // A DR cluster is not itself a primary with a DR cluster of its own.
-            c.dr_cluster = None;
-        }
-    }
-    out.into_iter().map(Resource::EksCluster).collect()
+    crate::model::platform::pair_eks(&listed, dr_region, config)
+        .into_iter()
+        .map(Resource::EksCluster)
+        .collect()
 }
 
 #[cfg(test)]

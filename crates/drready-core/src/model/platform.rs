@@ -194,6 +194,89 @@ pub struct HealthCheck {
     pub min_status: Option<f64>,
 }
 
+/// Whether a cluster is a DR cluster: `[eks] pairs` names it, or it is `<name>-dr` in the DR
+/// region (the seed's convention); a region that is not known does not rule it out. The gate
+/// decides deletions with it.
+pub fn is_dr_cluster(
+    name: &str,
+    region: &str,
+    dr_region: Option<&str>,
+    config: &crate::model::config::RawEks,
+) -> bool {
+    // A region that is not known (a plan whose provider says none) does not rule one out.
+    let in_region = |r: Option<&str>| region.is_empty() || r.is_none_or(|r| r == region);
+    config
+        .pairs
+        .iter()
+        .any(|p| p.dr == name && in_region(p.dr_region.as_deref().or(dr_region)))
+        || (name.ends_with("-dr") && in_region(dr_region))
+}
+
+/// Pair every primary with its DR cluster: by `[eks] pairs`, else `<name>-dr` in the DR region.
+/// `listed` holds each region's clusters, `None` where the region could not be listed (the pair is
+/// then unknown, never missing). A cluster some primary pairs with is that primary's DR cluster
+/// (`dr_of`); the DR region's other clusters are judged on their own. Live collection and the gate
+/// both use this rule.
+pub fn pair_eks(
+    listed: &BTreeMap<String, Option<Vec<EksCluster>>>,
+    dr_region: Option<&str>,
+    config: &crate::model::config::RawEks,
+) -> Vec<EksCluster> {
+    let find = |region: &str, name: &str| -> Option<Option<&EksCluster>> {
+        match listed.get(region) {
+            None | Some(None) => None,
+            Some(Some(cs)) => Some(cs.iter().find(|c| c.name.as_deref() == Some(name))),
+        }
+    };
+    let mut dr_of: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut out: Vec<EksCluster> = Vec::new();
+    for (region, clusters) in listed {
+        for c in clusters.iter().flatten() {
+            let name = c.name.clone().unwrap_or_default();
+            let configured = config.pairs.iter().find(|p| p.primary == name);
+            let peer = match configured {
+                Some(p) => p
+                    .dr_region
+                    .as_deref()
+                    .or(dr_region)
+                    .map(|r| (p.dr.clone(), r.to_string(), "config")),
+                None if !is_dr_cluster(&name, region, dr_region, config)
+                    && dr_region != Some(region.as_str()) =>
+                {
+                    dr_region.map(|r| (format!("{name}-dr"), r.to_string(), "convention"))
+                }
+                None => None,
+            };
+            let mut record = c.clone();
+            if let Some((peer_name, peer_region, by)) = peer {
+                let found = find(&peer_region, &peer_name);
+                let peer_record = found.flatten();
+                record.dr_cluster = Some(EksPeer {
+                    name: peer_name.clone(),
+                    region: peer_region.clone(),
+                    found: found.map(|f| f.is_some()),
+                    status: peer_record.and_then(|f| f.status.clone()),
+                    version: peer_record.and_then(|f| f.version.clone()),
+                    nodegroups: peer_record.and_then(|f| f.nodegroups.clone()),
+                    paired_by: Some(by.into()),
+                });
+                if peer_record.is_some() {
+                    dr_of.insert((peer_region, peer_name), name.clone());
+                }
+            }
+            out.push(record);
+        }
+    }
+    for c in &mut out {
+        if let Some(p) = dr_of.get(&(c.region.clone(), c.name.clone().unwrap_or_default())) {
+            c.dr_of = Some(p.clone());
+            // A DR cluster is not itself a primary with a DR cluster of its own.
+            c.dr_cluster = None;
+        }
+    }
+    out
+}
+
 /// The region an AWS endpoint or DNS name names (`...us-west-2.elb.amazonaws.com`), if any.
 pub fn region_in(name: &str) -> Option<String> {
     name.split(['.', '-', '/', ':'])

@@ -13,6 +13,7 @@
 
 mod backup;
 mod change;
+mod platform;
 mod rds;
 mod reach;
 mod s3;
@@ -28,7 +29,7 @@ use crate::model::snapshot::{
     CloudwatchAlarm, Gap, PlanChange, Resource, Scope, Snapshot, SCHEMA_VERSION,
 };
 use crate::util::error::InputError;
-use change::{plan_error, string_map, Change, Configuration};
+use change::{first, plan_error, string_map, Change, Configuration};
 use reach::{Parts, Reach};
 
 /// A plan read into a snapshot, with what the gate reports about it.
@@ -142,8 +143,24 @@ pub fn read(
             "aws_backup_plan" => backup::plan(&family, c, &region, &mut out),
             "aws_backup_vault" => backup::vault(&family, c, &region, &mut out),
             "aws_cloudwatch_metric_alarm" => out.alarms.push(alarm(&family, c, &region)),
+            "aws_opensearch_domain" | "aws_elasticsearch_domain" => {
+                platform::search_domain(&family, c, &region, &mut out)
+            }
             _ => {}
         }
+    }
+    // Families judged together: clusters with their node groups and DR clusters, and failover
+    // records with their other side (every one of them, changed or not: a pair is judged whole).
+    let all: Vec<&Change<'_>> = changes.iter().chain(&outside).collect();
+    let touched = |types: &[&str]| {
+        all.iter()
+            .any(|c| types.contains(&c.ty) && (c.changes() || reach.reaches(c)))
+    };
+    if touched(&["aws_eks_cluster", "aws_eks_node_group"]) {
+        platform::eks(&family, &all, &mut out);
+    }
+    if touched(&["aws_route53_record"]) {
+        platform::failover(&family, &all, &mut out);
     }
     let snapshot = Snapshot {
         schema_version: SCHEMA_VERSION,
@@ -172,7 +189,8 @@ pub fn read(
 
 /// A deletion (or a replacement) as a `plan_change`, DR-critical when it removes what recovery
 /// needs: a replica, a vault, its lock, a backup plan or selection, a cluster, a backup bucket or
-/// its replication, Object Lock or versioning.
+/// its replication, Object Lock or versioning, a DR EKS cluster or its node group, the SECONDARY
+/// of a failover name, a Route 53 health check.
 fn deletion(f: &Family<'_, '_, '_>, c: &Change<'_>, region: &str) -> Resource {
     let critical = match c.ty {
         "aws_db_instance" => c
@@ -193,6 +211,28 @@ fn deletion(f: &Family<'_, '_, '_>, c: &Change<'_>, region: &str) -> Resource {
         "aws_s3_bucket_replication_configuration"
         | "aws_s3_bucket_object_lock_configuration"
         | "aws_s3_bucket_versioning" => true,
+        // The DR cluster (by `[eks] pairs` or `<name>-dr` in the DR region) or one of its node groups.
+        "aws_eks_cluster" | "aws_eks_node_group" => {
+            let key = if c.ty == "aws_eks_cluster" {
+                "name"
+            } else {
+                "cluster_name"
+            };
+            let name = c.before.get(key).and_then(J::as_str).unwrap_or("");
+            crate::model::platform::is_dr_cluster(
+                name,
+                region,
+                f.config.scope.dr_region.as_deref(),
+                &f.config.eks,
+            )
+        }
+        // The SECONDARY of a failover name: nothing answers when the primary fails.
+        "aws_route53_record" => first(c.before.get("failover_routing_policy"))
+            .and_then(|p| p.get("type"))
+            .and_then(J::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("SECONDARY")),
+        // Failover decides on health checks.
+        "aws_route53_health_check" => true,
         _ => false,
     };
     Resource::PlanChange(PlanChange {
