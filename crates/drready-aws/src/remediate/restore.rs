@@ -128,6 +128,8 @@ fn measured(step: &Step, started: DateTime<Utc>, finished: DateTime<Utc>, how: &
         measured_rto_seconds: Some((finished - started).num_seconds().max(0) as u64),
         measured_rpo_seconds: None,
         component: (!step.component.is_empty()).then(|| step.component.clone()),
+        // A restore test: data loss.
+        disruption: Some(crate::model::snapshot::Disruption::Data),
         notes: Some(format!("{how} of {} by drready remediate", step.resource)),
         provenance: None,
     }

@@ -42,8 +42,19 @@ pub(super) fn resolve_components(
         let have = &mut specs[i];
         let from = spec.source.as_deref().unwrap_or("snapshot");
         let differs = |a: Option<u64>, b: Option<u64>| a.is_some() && b.is_some() && a != b;
-        if differs(spec.rto_seconds, have.rto_seconds)
-            || differs(spec.rpo_seconds, have.rpo_seconds)
+        // A component given targets per disruption keeps them: another source's own RTO and RPO
+        // are compared with its headline, not added to it.
+        let by_disruption = !have.targets.is_empty();
+        let shown = if by_disruption {
+            have.headline()
+        } else {
+            crate::model::snapshot::Targets {
+                rto_seconds: have.rto_seconds,
+                rpo_seconds: have.rpo_seconds,
+            }
+        };
+        if differs(spec.rto_seconds, shown.rto_seconds)
+            || differs(spec.rpo_seconds, shown.rpo_seconds)
         {
             let h =
                 |s: Option<u64>| s.map_or("-".into(), |s| crate::util::duration::human(s as i64));
@@ -79,11 +90,16 @@ pub(super) fn resolve_components(
                 }
             }
         }
-        for (mine, theirs) in [
-            (&mut have.rto_seconds, spec.rto_seconds),
-            (&mut have.rpo_seconds, spec.rpo_seconds),
-            (&mut have.replica_rpo_seconds, spec.replica_rpo_seconds),
-        ] {
+        let plain = if by_disruption {
+            Vec::new()
+        } else {
+            vec![
+                (&mut have.rto_seconds, spec.rto_seconds),
+                (&mut have.rpo_seconds, spec.rpo_seconds),
+                (&mut have.replica_rpo_seconds, spec.replica_rpo_seconds),
+            ]
+        };
+        for (mine, theirs) in plain {
             if mine.is_none() && theirs.is_some() {
                 *mine = theirs;
                 filled = true;
@@ -180,6 +196,15 @@ pub(super) fn restore_point_age(r: &Resource, now: DateTime<Utc>) -> Option<i64>
             .and_then(|rp| rp.newest_completed)
             .into_iter()
             .collect(),
+        Resource::OpensearchDomain(d) => d
+            .snapshot_repositories
+            .iter()
+            .flatten()
+            .filter_map(|r| r.newest_success)
+            .max()
+            .into_iter()
+            .collect(),
+        Resource::VeleroSchedule(v) => v.newest_completed.into_iter().collect(),
         _ => return None,
     };
     ages.into_iter()

@@ -49,13 +49,20 @@ pub(super) fn header_evidence(
         };
         if t.measured_rto_seconds.is_some() || t.measured_rpo_seconds.is_some() {
             let ev = &mut evidence[c];
+            let m = entities::Measurement {
+                at,
+                rto: t.measured_rto_seconds.map(|s| s as i64),
+                rpo: t.measured_rpo_seconds.map(|s| s as i64),
+                source: test_source(t),
+            };
+            if let Some(d) = t.disruption {
+                let slot = ev.by_disruption.entry(d).or_insert_with(|| m.clone());
+                if at > slot.at {
+                    *slot = m.clone();
+                }
+            }
             if ev.measured.as_ref().is_none_or(|m| at > m.at) {
-                ev.measured = Some(entities::Measurement {
-                    at,
-                    rto: t.measured_rto_seconds.map(|s| s as i64),
-                    rpo: t.measured_rpo_seconds.map(|s| s as i64),
-                    source: test_source(t),
-                });
+                ev.measured = Some(m);
             }
             if t.outcome == Outcome::Success {
                 if let Some(rto) = t.measured_rto_seconds {

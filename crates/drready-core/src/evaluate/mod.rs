@@ -153,6 +153,20 @@ pub struct ComponentView {
     pub rpo_now_resource: Option<String>,
     /// Where the document and the config disagree on targets, what the document said.
     pub notes: Vec<String>,
+    /// Each disruption scenario the component has targets or tests for: its targets and the
+    /// newest test of it.
+    pub scenarios: Vec<Scenario>,
+}
+
+/// One disruption scenario of a component (the DR README's "PostgreSQL (Multi-AZ)" row).
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    pub disruption: crate::model::snapshot::Disruption,
+    pub rto_seconds: Option<u64>,
+    pub rpo_seconds: Option<u64>,
+    pub tested_rto_seconds: Option<i64>,
+    pub tested_rpo_seconds: Option<i64>,
+    pub tested_by: Option<String>,
 }
 
 /// Everything evaluation produced.
@@ -463,7 +477,6 @@ impl ComponentView {
         notes: Vec<String>,
     ) -> Self {
         ComponentView {
-            spec,
             last_restore_seconds: ev.last_restore.as_ref().map(|(_, s, _)| *s),
             last_restore_source: ev.last_restore.map(|(_, _, src)| src),
             tested_rto_seconds: ev.measured.as_ref().and_then(|m| m.rto),
@@ -471,6 +484,27 @@ impl ComponentView {
             rpo_now_seconds: exposure.as_ref().map(|(a, _)| *a),
             rpo_now_resource: exposure.map(|(_, id)| id.into()),
             notes,
+            scenarios: {
+                use crate::model::snapshot::Disruption;
+                let tested = &ev.by_disruption;
+                Disruption::ALL
+                    .into_iter()
+                    .filter(|d| spec.targets.contains_key(d) || tested.contains_key(d))
+                    .map(|d| {
+                        let t = spec.targets_for(d);
+                        let m = tested.get(&d);
+                        Scenario {
+                            disruption: d,
+                            rto_seconds: t.rto_seconds,
+                            rpo_seconds: t.rpo_seconds,
+                            tested_rto_seconds: m.and_then(|m| m.rto),
+                            tested_rpo_seconds: m.and_then(|m| m.rpo),
+                            tested_by: m.map(|m| m.source.clone()),
+                        }
+                    })
+                    .collect()
+            },
+            spec,
         }
     }
 }

@@ -196,6 +196,19 @@ pub struct Targets {
 }
 
 impl ComponentSpec {
+    /// The component's own RTO and RPO, as reports show them and DR tests and claims are judged
+    /// against: the ones it was given, else a region's loss (RTO) and data loss (RPO).
+    pub fn headline(&self) -> Targets {
+        Targets {
+            rto_seconds: self
+                .rto_seconds
+                .or(self.targets_for(Disruption::Region).rto_seconds),
+            rpo_seconds: self
+                .rpo_seconds
+                .or(self.targets_for(Disruption::Data).rpo_seconds),
+        }
+    }
+
     /// The targets a disruption is judged against: its own, else (for each of RTO and RPO) the
     /// ones that stand in for it. Data loss falls back to the component's RPO, then the regional
     /// and zonal targets; a region's loss to the replica RPO, the component's, then the data
@@ -836,6 +849,10 @@ pub struct DrTest {
     /// The component tested; the full platform (default component) when absent.
     #[serde(default)]
     pub component: Option<String>,
+    /// The disruption the test simulated (`az`, `region`, `data`), when it says; read from a
+    /// component named "PostgreSQL (Multi-AZ)" too. (Schema version 2.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disruption: Option<Disruption>,
     #[serde(default)]
     pub notes: Option<String>,
     #[serde(default)]

@@ -119,8 +119,9 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         .iter()
         .zip(&s.components)
         .map(|(c, row)| {
-            let rto_t = c.spec.rto_seconds.map(|v| v as i64);
-            let rpo_t = c.spec.rpo_seconds.map(|v| v as i64);
+            let headline = c.spec.headline();
+            let rto_t = headline.rto_seconds.map(|v| v as i64);
+            let rpo_t = headline.rpo_seconds.map(|v| v as i64);
             let rto_scale = rto_t.max(c.last_restore_seconds).unwrap_or(0) as f64 * 1.1;
             let rpo_scale = rpo_t.max(c.rpo_now_seconds).unwrap_or(0) as f64 * 1.1;
             let shade = |met: Option<bool>| match met {

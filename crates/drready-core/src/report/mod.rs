@@ -100,6 +100,20 @@ pub struct ComponentRow {
     pub score: Option<f64>,
     pub grade: char,
     pub notes: Vec<String>,
+    /// The component's disruption scenarios (`az`, `region`, `data`): targets and the newest test.
+    pub scenarios: Vec<ScenarioRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioRow {
+    pub disruption: &'static str,
+    pub rto_target: String,
+    pub rto_tested: String,
+    pub rto_met: Option<bool>,
+    pub rpo_target: String,
+    pub rpo_tested: String,
+    pub rpo_met: Option<bool>,
+    pub tested_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -242,15 +256,16 @@ pub fn summary(report: &Report<'_>) -> Summary {
         .zip(&report.scorecard.components)
         .map(|(c, s)| {
             let rto_measured = c.last_restore_seconds;
-            let rpo_target = c.spec.rpo_seconds.map(|s| s as i64);
+            let headline = c.spec.headline();
+            let rpo_target = headline.rpo_seconds.map(|s| s as i64);
             ComponentRow {
                 name: crate::util::text::escape(&c.spec.name).into_owned(),
                 tier: c.spec.tier.clone(),
                 source: c.spec.source.clone(),
-                rto_target: human_opt(c.spec.rto_seconds.map(|s| s as i64)),
+                rto_target: human_opt(headline.rto_seconds.map(|s| s as i64)),
                 rto_measured: human_opt(rto_measured),
                 rto_met: rto_measured
-                    .zip(c.spec.rto_seconds)
+                    .zip(headline.rto_seconds)
                     .map(|(m, t)| m <= t as i64),
                 rpo_target: human_opt(rpo_target),
                 rpo_now: human_opt(c.rpo_now_seconds),
@@ -258,6 +273,24 @@ pub fn summary(report: &Report<'_>) -> Summary {
                 rpo_tested: human_opt(c.tested_rpo_seconds),
                 score: s.grade.score,
                 grade: s.grade.grade,
+                scenarios: c
+                    .scenarios
+                    .iter()
+                    .map(|sc| {
+                        let met =
+                            |m: Option<i64>, t: Option<u64>| m.zip(t).map(|(m, t)| m <= t as i64);
+                        ScenarioRow {
+                            disruption: sc.disruption.as_str(),
+                            rto_target: human_opt(sc.rto_seconds.map(|s| s as i64)),
+                            rto_tested: human_opt(sc.tested_rto_seconds),
+                            rto_met: met(sc.tested_rto_seconds, sc.rto_seconds),
+                            rpo_target: human_opt(sc.rpo_seconds.map(|s| s as i64)),
+                            rpo_tested: human_opt(sc.tested_rpo_seconds),
+                            rpo_met: met(sc.tested_rpo_seconds, sc.rpo_seconds),
+                            tested_by: sc.tested_by.clone(),
+                        }
+                    })
+                    .collect(),
                 notes: c
                     .notes
                     .iter()

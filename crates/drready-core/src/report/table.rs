@@ -154,6 +154,20 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             Cell::new(score_text(c.score)),
             grade_cell(c.grade, c.grade.to_string(), color),
         ]);
+        // Its disruption scenarios: targets, and what the newest test of each measured.
+        for sc in &c.scenarios {
+            t.add_row(vec![
+                Cell::new(format!("  ↳ {}", sc.disruption)),
+                Cell::new(sc.tested_by.as_deref().unwrap_or("")),
+                Cell::new(&sc.rto_target),
+                Cell::new(format!("{}{}", sc.rto_tested, met(sc.rto_met))),
+                Cell::new(&sc.rpo_target),
+                Cell::new(""),
+                Cell::new(format!("{}{}", sc.rpo_tested, met(sc.rpo_met))),
+                Cell::new(""),
+                Cell::new(""),
+            ]);
+        }
     }
     writeln!(out, "{t}")?;
     for c in s.components.iter().filter(|c| !c.notes.is_empty()) {

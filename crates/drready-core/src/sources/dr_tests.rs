@@ -81,7 +81,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<DrTest>, InputError> {
                 line: Some(i as u32 + 1),
                 at: None,
             });
-            tests.push(t);
+            tests.push(disruption_of(t));
         }
         return Ok(tests);
     }
@@ -99,9 +99,21 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<DrTest>, InputError> {
             line: None,
             at: None,
         });
-        tests.push(t);
+        tests.push(disruption_of(t));
     }
     Ok(tests)
+}
+
+/// A test of "PostgreSQL (Multi-AZ)" is a test of the component "PostgreSQL" in the `az`
+/// scenario, as the DR documents' recovery-targets rows are read.
+fn disruption_of(mut t: DrTest) -> DrTest {
+    if let Some(name) = &t.component {
+        if let (base, Some(d)) = super::docs::split_disruption(name) {
+            t.component = Some(base);
+            t.disruption.get_or_insert(d);
+        }
+    }
+    t
 }
 
 /// Read every file; test ids must be unique across them.

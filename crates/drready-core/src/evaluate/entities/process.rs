@@ -29,6 +29,8 @@ pub struct ComponentEvidence {
     pub measured: Option<Measurement>,
     /// A document claims the target is met: the claim's source (file:line).
     pub claim: Option<String>,
+    /// Newest test measurement of each disruption scenario the tests name.
+    pub by_disruption: BTreeMap<crate::model::snapshot::Disruption, Measurement>,
 }
 
 impl ComponentEvidence {
@@ -55,8 +57,9 @@ pub fn component_facts(spec: &ComponentSpec, evidence: Option<&ComponentEvidence
     );
     // The component's own targets; with only targets per disruption, a region's loss (the RTO a
     // full DR test measures) and data loss (the RPO) stand for it.
-    push(&mut a, "rto", spec.rto_seconds.or(region.rto_seconds), dur);
-    push(&mut a, "rpo", spec.rpo_seconds.or(data.rpo_seconds), dur);
+    let headline = spec.headline();
+    push(&mut a, "rto", headline.rto_seconds, dur);
+    push(&mut a, "rpo", headline.rpo_seconds, dur);
     push(&mut a, "replica_rpo", region.rpo_seconds, dur);
     for (prefix, t) in [("az", az), ("region", region), ("data", data)] {
         let (rto, rpo): (&'static str, &'static str) = match prefix {
