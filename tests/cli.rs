@@ -395,12 +395,12 @@ fn schema_and_controls_print() {
         .stdout
         .clone();
     let controls: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(controls.as_array().unwrap().len(), 46);
+    assert_eq!(controls.as_array().unwrap().len(), 61);
     drready()
         .args(["controls"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("46 controls"));
+        .stdout(predicate::str::contains("61 controls"));
 }
 
 #[test]
@@ -463,7 +463,7 @@ fn templates_can_be_overridden_and_a_broken_one_is_located() {
         ])
         .assert()
         .code(0)
-        .stdout("Overall C from 46 controls\n");
+        .stdout("Overall C from 61 controls\n");
     let p = write(dir.path(), "b/report.md.j2", "fine\n{% for x in %}\n");
     let d = dir.path().join("b");
     drready()
@@ -511,7 +511,7 @@ fn the_shipped_policy_folder_validates() {
         .args(["policy", "validate", dir.to_str().unwrap()])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("46 control(s) valid"));
+        .stdout(predicate::str::contains("61 control(s) valid"));
 }
 
 #[test]

@@ -58,7 +58,14 @@ fn the_real_dr_readme_gives_its_targets_schedule_and_dates() {
         .iter()
         .map(|t| {
             (
-                t["component"].as_str().unwrap().to_string(),
+                format!(
+                    "{}{}",
+                    t["component"].as_str().unwrap(),
+                    t["disruption"]
+                        .as_str()
+                        .map(|d| format!(" [{d}]"))
+                        .unwrap_or_default()
+                ),
                 t["rto_seconds"].as_u64().unwrap(),
                 t["rpo_seconds"].as_u64().unwrap(),
                 t["claims_met"].as_bool().unwrap(),
@@ -67,8 +74,9 @@ fn the_real_dr_readme_gives_its_targets_schedule_and_dates() {
         })
         .collect();
     let want = [
-        ("PostgreSQL (Multi-AZ)", 120, 0, true, 63),
-        ("PostgreSQL (Cross-Region)", 900, 300, true, 64),
+        // Two disruption scenarios of one database: one component, two targets.
+        ("PostgreSQL [az]", 120, 0, true, 63),
+        ("PostgreSQL [region]", 900, 300, true, 64),
         ("Elasticsearch", 1_800, 3_600, true, 65),
         ("Application Services", 300, 0, true, 66),
         ("Full Platform", 14_400, 900, true, 67),
@@ -312,7 +320,7 @@ fn the_example_audit_judges_documents_and_tests_with_reasons() {
     assert!(verdicts
         .iter()
         .any(|v| v["control"] == "restore-time-within-rto"
-            && v["resource"] == "PostgreSQL (Cross-Region)"
+            && v["resource"] == "PostgreSQL"
             && v["status"] == "pass"));
 }
 

@@ -398,7 +398,7 @@ fn configuration_that_matches_nothing_is_warned_about() {
         na.contains("component `search`: no resource belongs to it"),
         "{na}"
     );
-    assert!(na.contains("Route 53"), "{na}");
+    assert!(na.contains("Kubernetes workloads"), "{na}");
 }
 
 // 9 and 14. Gaps are listed one line each in the table, with control characters escaped.

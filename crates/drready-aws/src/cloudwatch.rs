@@ -376,6 +376,6 @@ pub async fn series(
             format!("CloudWatch returned an incomplete series for {namespace} {metric}"),
         ));
     }
-    points.sort_by(|a, b| a.0.cmp(&b.0));
+    points.sort_by_key(|p| p.0);
     Ok(points)
 }

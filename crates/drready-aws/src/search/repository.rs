@@ -106,8 +106,16 @@ pub fn blob_content(bytes: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
+/// What a `snap-<uuid>.dat` says of its snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapInfo {
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    pub state: Option<String>,
+}
+
 /// Start, end (ms) and state of a snapshot from its `snap-<uuid>.dat`.
-pub fn parse_snap_info(bytes: &[u8]) -> Result<(Option<i64>, Option<i64>, Option<String>), String> {
+pub fn parse_snap_info(bytes: &[u8]) -> Result<SnapInfo, String> {
     let content = blob_content(bytes)?;
     let v = if content.starts_with(b":)\n") {
         smile::decode(&content).map_err(|e| e.to_string())?
@@ -116,11 +124,11 @@ pub fn parse_snap_info(bytes: &[u8]) -> Result<(Option<i64>, Option<i64>, Option
     };
     let s = v.get("snapshot").ok_or("no `snapshot` object")?;
     let ms = |k: &str| s.get(k).and_then(|x| x.as_i64()).filter(|t| *t > 0);
-    Ok((
-        ms("start_time"),
-        ms("end_time"),
-        s.get("state").and_then(|x| x.as_str()).map(str::to_string),
-    ))
+    Ok(SnapInfo {
+        start_ms: ms("start_time"),
+        end_ms: ms("end_time"),
+        state: s.get("state").and_then(|x| x.as_str()).map(str::to_string),
+    })
 }
 
 /// The repository's key for a file: `base/name`.
@@ -177,17 +185,17 @@ pub async fn snapshots(ctx: &Ctx, bucket: &str, prefix: &str) -> Result<Vec<Snap
             }
             let k = key(prefix, &format!("snap-{}.dat", e.uuid));
             let bytes = fetch(ctx, bucket, &k).await?;
-            let (start, end, state) =
+            let info =
                 parse_snap_info(&bytes).map_err(|why| format!("s3://{bucket}/{k}: {why}"))?;
             Ok(Snap {
                 state: if e.state == "UNKNOWN" {
-                    state.unwrap_or(e.state)
+                    info.state.unwrap_or(e.state)
                 } else {
                     e.state
                 },
                 name: e.name,
-                start_ms: start,
-                end_ms: end,
+                start_ms: info.start_ms,
+                end_ms: info.end_ms,
             })
         })
         .buffer_unordered(8)
