@@ -510,3 +510,49 @@ fn no_evidence_writes_nothing() {
         .code(0);
     assert!(!evidence.exists());
 }
+
+// A bundle written by the last build of snapshot schema version 1 still verifies: its files by
+// their hashes, its verdicts and scores by re-evaluating its inputs with its own policies (its
+// schema does not declare the facts this build adds). A verdict forged into it is still caught.
+#[test]
+fn a_bundle_of_snapshot_schema_version_1_still_verifies() {
+    let archive = common::fixture("bundles/v1-example.tar.gz");
+    verify(&archive, &[])
+        .code(0)
+        .stdout(predicate::str::contains("snapshot schema version 1"))
+        .stdout(predicate::str::contains("verified"));
+
+    let dir = TempDir::new().unwrap();
+    let file = std::fs::File::open(&archive).unwrap();
+    tar::Archive::new(flate2::read::GzDecoder::new(file))
+        .unpack(dir.path())
+        .unwrap();
+    let bundle = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    verify(&bundle, &[]).code(0);
+    let verdicts = bundle.join("verdicts.json");
+    let text = std::fs::read_to_string(&verdicts).unwrap();
+    let forged = text.replacen("\"status\":\"fail\"", "\"status\":\"pass\"", 1);
+    assert_ne!(forged, text, "the forgery changes a verdict");
+    std::fs::write(&verdicts, &forged).unwrap();
+    edit_manifest(&bundle, |m| {
+        for f in m["files"].as_array_mut().unwrap() {
+            if f["path"] == "verdicts.json" {
+                use sha2::Digest;
+                f["sha256"] = serde_json::Value::String(format!(
+                    "{:x}",
+                    sha2::Sha256::digest(forged.as_bytes())
+                ));
+                f["size"] = serde_json::Value::from(forged.len());
+            }
+        }
+    });
+    verify(&bundle, &[])
+        .code(1)
+        .stdout(predicate::str::contains(
+            "MISMATCH: re-evaluating gives `fail`",
+        ));
+}

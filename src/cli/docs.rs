@@ -113,9 +113,12 @@ pub(super) fn docs_inspect(args: DocsInspectArgs, out: &mut dyn Write) -> Result
                     };
                     writeln!(
                         out,
-                        "  target (line {}): {} RTO {} RPO {}{}",
+                        "  target (line {}): {}{} RTO {} RPO {}{}",
                         t.line.unwrap_or(0),
                         t.component,
+                        t.disruption
+                            .map(|d| format!(" ({} disruption)", d.as_str()))
+                            .unwrap_or_default(),
                         h(t.rto_seconds),
                         h(t.rpo_seconds),
                         if t.claims_met { " — claims: met" } else { "" }

@@ -162,10 +162,67 @@ pub struct Control {
     pub annotations: BTreeMap<String, String>,
 }
 
+/// The attributes a schema declares: per entity type, and of the `Params` record. Facts a schema
+/// does not declare are left out of its entities and context, so an older or a user's own schema
+/// (an evidence bundle of schema version 1, a replaced `drready.cedarschema`) still loads the
+/// entities of this build; its policies cannot read what it does not declare, so nothing passes
+/// for it.
+#[derive(Debug, Clone, Default)]
+pub struct Declared {
+    pub entities: HashMap<String, std::collections::HashSet<String>>,
+    /// `None` when the schema has no `Params` record (every parameter is then kept).
+    pub params: Option<std::collections::HashSet<String>>,
+    /// The built-in schema declares every fact this build makes: nothing to look up.
+    pub everything: bool,
+}
+
+impl Declared {
+    fn of(text: &str) -> Declared {
+        let json = cedar_policy::SchemaFragment::from_cedarschema_str(text)
+            .ok()
+            .and_then(|(fragment, _)| fragment.to_json_value().ok())
+            .unwrap_or_default();
+        let names = |shape: Option<&serde_json::Value>| {
+            shape
+                .and_then(|s| s.get("attributes"))
+                .and_then(|a| a.as_object())
+                .map(|a| {
+                    a.keys()
+                        .cloned()
+                        .collect::<std::collections::HashSet<String>>()
+                })
+        };
+        let mut d = Declared::default();
+        for ns in json.as_object().into_iter().flat_map(|m| m.values()) {
+            if let Some(types) = ns.get("entityTypes").and_then(|t| t.as_object()) {
+                for (name, t) in types {
+                    d.entities
+                        .insert(name.clone(), names(t.get("shape")).unwrap_or_default());
+                }
+            }
+            if let Some(p) = ns.pointer("/commonTypes/Params") {
+                d.params = names(Some(p));
+            }
+        }
+        d
+    }
+
+    /// Whether entities of `ty` may carry `attr` (a type the schema does not list keeps all).
+    pub fn allows(&self, ty: &str, attr: &str) -> bool {
+        self.everything || self.entities.get(ty).is_none_or(|a| a.contains(attr))
+    }
+
+    pub fn allows_param(&self, name: &str) -> bool {
+        self.everything || self.params.as_ref().is_none_or(|p| p.contains(name))
+    }
+}
+
 /// The loaded, validated catalog.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub schema: Schema,
+    /// What the schema declares, to leave out facts it does not.
+    pub declared: std::sync::Arc<Declared>,
     /// Controls in a stable order (by id).
     pub controls: Vec<Control>,
     /// Per Cedar entity type: the policy set holding its controls and their `@applies` policies.
@@ -257,6 +314,13 @@ impl Catalog {
             Err(e) => return Err(diagnostic_error(schema_path, schema_text, &e)),
         };
         let validator = Validator::new(schema.clone());
+        let builtin = BUILTIN
+            .iter()
+            .any(|(n, t)| *n == SCHEMA_FILE && *t == schema_text);
+        let declared = std::sync::Arc::new(Declared {
+            everything: builtin,
+            ..Declared::of(schema_text)
+        });
 
         let mut controls: BTreeMap<String, (Control, Policy)> = BTreeMap::new();
         let mut scopes: BTreeMap<String, (Policy, String)> = BTreeMap::new();
@@ -353,6 +417,7 @@ impl Catalog {
         let hash = hex(&hasher.finalize());
         Ok(Catalog {
             schema,
+            declared,
             controls: out,
             sets,
             hash,

@@ -197,7 +197,8 @@ impl<'a> Judge<'a> {
         origin: &Path,
     ) -> Result<Self, Error> {
         let (catalog, plan, unknown) = (setup.catalog, setup.plan, setup.unknown);
-        let builder = CedarBuilder::new(components).map_err(Error::Other)?;
+        let builder =
+            CedarBuilder::new(components, catalog.declared.clone()).map_err(Error::Other)?;
         let mut controls: HashMap<&'static str, Vec<PreparedControl>> = HashMap::new();
         for (i, c) in catalog.controls.iter().enumerate() {
             for ty in &c.resource_types {
@@ -246,7 +247,16 @@ impl<'a> Judge<'a> {
                 "now".to_string(),
                 builder.value(&Value::Datetime(now.timestamp())),
             ),
-            ("params".to_string(), builder.record(&params)),
+            (
+                "params".to_string(),
+                builder.record(
+                    &params
+                        .iter()
+                        .filter(|(k, _)| catalog.declared.allows_param(k))
+                        .cloned()
+                        .collect(),
+                ),
+            ),
         ];
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
         let context = Context::from_pairs(pairs)

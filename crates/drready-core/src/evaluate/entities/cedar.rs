@@ -33,10 +33,15 @@ pub const ENTITY_TYPES: &[&str] = &[
 pub struct CedarBuilder {
     types: HashMap<&'static str, EntityTypeName>,
     pub component_uids: Vec<EntityUid>,
+    /// What the schema declares: other facts are left out of entities.
+    declared: std::sync::Arc<crate::evaluate::catalog::Declared>,
 }
 
 impl CedarBuilder {
-    pub fn new(components: &[ComponentSpec]) -> Result<Self, String> {
+    pub fn new(
+        components: &[ComponentSpec],
+        declared: std::sync::Arc<crate::evaluate::catalog::Declared>,
+    ) -> Result<Self, String> {
         let mut types = HashMap::new();
         for t in ENTITY_TYPES.iter().copied().chain(["Auditor"]) {
             types.insert(t, EntityTypeName::from_str(t).map_err(|e| e.to_string())?);
@@ -44,6 +49,7 @@ impl CedarBuilder {
         let mut b = Self {
             types,
             component_uids: Vec::new(),
+            declared,
         };
         b.component_uids = components
             .iter()
@@ -94,7 +100,9 @@ impl CedarBuilder {
             if let Value::Component(i) = v {
                 parents.insert(self.component_uids[*i as usize].clone());
             }
-            attrs.insert(k.to_string(), self.value(v));
+            if self.declared.allows(f.entity_type, k) {
+                attrs.insert(k.to_string(), self.value(v));
+            }
         }
         let entity = Entity::new(uid.clone(), attrs, parents).map_err(|e| e.to_string())?;
         Ok((uid, entity))
