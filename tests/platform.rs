@@ -109,11 +109,12 @@ sigv4 = false
 s3_bucket = "search-snapshots"
 s3_prefix = "healthy"
 
+# A domain's API requests are signed with SigV4 by default: the node ignores the signature, so
+# this exercises the signing path end to end.
 [[opensearch]]
 name = "search-bad"
 endpoint = "{node}"
 repository = "broken"
-sigv4 = false
 s3_bucket = "search-snapshots"
 s3_prefix = "broken"
 
