@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-500}"
-BIN=./target/release/drready
+BIN="${DRREADY_BIN:-./target/release/drready}"   # another build to compare: DRREADY_BIN=...
 [ -x "$BIN" ] || cargo build --release
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"

@@ -178,6 +178,9 @@ fn audit(config: &std::path::Path, url: &str) -> (Vec<u8>, Duration) {
 fn faults_never_make_a_verdict_pass() {
     let Some(moto) = Moto::start(&[]) else { return };
     moto.seed(&["planted"]);
+    // The platform's collectors too: EKS, Route 53 (record-set pages, health checks), OpenSearch,
+    // Velero's files in S3.
+    moto.seed(&["platform"]);
     let dir = TempDir::new().unwrap();
     let config = dir.path().join("drready.toml");
     std::fs::write(&config, CONFIG).unwrap();

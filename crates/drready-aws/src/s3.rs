@@ -42,18 +42,17 @@ struct Listed {
 pub async fn collect(ctx: &Ctx, rule: &RawS3) -> (Vec<Resource>, Vec<Gap>) {
     let client = ctx.s3();
     let mut gaps = Vec::new();
-    let mut listed = Vec::new();
-    let read = each_page(ctx, client.list_buckets().into_paginator().send(), |page| {
-        for b in page.buckets() {
-            if let Some(name) = b.name() {
-                listed.push(Listed {
-                    name: name.to_string(),
-                    region: b.bucket_region().map(str::to_string),
-                });
-            }
-        }
-    })
-    .await;
+    let read = list_buckets(ctx).await;
+    let listed: Vec<Listed> = match &read {
+        Ok(b) => b
+            .iter()
+            .map(|(name, region)| Listed {
+                name: name.clone(),
+                region: region.clone(),
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     if let Err(f) = read {
         let mut g = ctx.gap("s3", "ListBuckets", &f, None, Some("s3_bucket"), &[]);
         g.region = None;
@@ -158,7 +157,43 @@ pub async fn collect(ctx: &Ctx, rule: &RawS3) -> (Vec<Resource>, Vec<Gap>) {
     (resources, gaps)
 }
 
+/// Every bucket of the account with the region ListBuckets gives, asked once per account.
+pub(crate) async fn list_buckets(ctx: &Ctx) -> Result<Vec<(String, Option<String>)>, Failure> {
+    ctx.memo
+        .buckets
+        .get_or_init(|| async {
+            let mut listed = Vec::new();
+            each_page(
+                ctx,
+                ctx.s3().list_buckets().into_paginator().send(),
+                |page| {
+                    for b in page.buckets() {
+                        if let Some(name) = b.name() {
+                            listed.push((name.to_string(), b.bucket_region().map(str::to_string)));
+                        }
+                    }
+                },
+            )
+            .await
+            .map(|()| listed)
+        })
+        .await
+        .clone()
+}
+
+/// A bucket's region, asked once per account.
 pub(crate) async fn location(
+    ctx: &Ctx,
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<String, Failure> {
+    let cell = super::session::Memo::cell(&ctx.memo.regions, bucket);
+    cell.get_or_init(|| location_now(ctx, client, bucket))
+        .await
+        .clone()
+}
+
+async fn location_now(
     ctx: &Ctx,
     client: &aws_sdk_s3::Client,
     bucket: &str,
@@ -175,10 +210,18 @@ pub(crate) async fn location(
     })
 }
 
+/// A bucket's tags, asked once per account (`ctx` in the bucket's region).
 pub(crate) async fn bucket_tags(
     ctx: &Ctx,
     bucket: &str,
 ) -> Result<BTreeMap<String, String>, Failure> {
+    let cell = super::session::Memo::cell(&ctx.memo.tags, bucket);
+    cell.get_or_init(|| bucket_tags_now(ctx, bucket))
+        .await
+        .clone()
+}
+
+async fn bucket_tags_now(ctx: &Ctx, bucket: &str) -> Result<BTreeMap<String, String>, Failure> {
     match ctx
         .call(ctx.s3().get_bucket_tagging().bucket(bucket).send())
         .await

@@ -92,6 +92,34 @@ pub struct Ctx {
     rds_client: Option<aws_sdk_rds::Client>,
     /// Where per-resource progress goes.
     pub progress: Progress,
+    /// Answers more than one collector needs, asked once per account (S3's bucket list, each
+    /// bucket's region and tags: the backup-bucket and the Velero rules both read them).
+    pub(crate) memo: Arc<Memo>,
+}
+
+/// One account's answers, shared by its collectors: each is asked at most once, however many
+/// collectors want it and however they race.
+#[derive(Default)]
+pub(crate) struct Memo {
+    pub buckets: tokio::sync::OnceCell<Result<Vec<(String, Option<String>)>, Failure>>,
+    pub regions: Mutex<BTreeMap<String, Arc<tokio::sync::OnceCell<Result<String, Failure>>>>>,
+    pub tags: Mutex<
+        BTreeMap<String, Arc<tokio::sync::OnceCell<Result<BTreeMap<String, String>, Failure>>>>,
+    >,
+}
+
+impl Memo {
+    /// The cell for `key` in one of the maps.
+    pub fn cell<T>(
+        map: &Mutex<BTreeMap<String, Arc<tokio::sync::OnceCell<T>>>>,
+        key: &str,
+    ) -> Arc<tokio::sync::OnceCell<T>> {
+        match map.lock() {
+            Ok(mut m) => m.entry(key.to_string()).or_default().clone(),
+            // A poisoned map: no sharing, the call is simply made.
+            Err(_) => Arc::new(tokio::sync::OnceCell::new()),
+        }
+    }
 }
 
 impl Ctx {
@@ -114,6 +142,7 @@ impl Ctx {
             backup_client: None,
             rds_client: None,
             progress: Progress::hidden(),
+            memo: Arc::default(),
         }
     }
 
@@ -595,6 +624,7 @@ impl Session {
                 backup_client: None,
                 rds_client: None,
                 progress: Progress::hidden(),
+                memo: Arc::default(),
             })
             .collect()
     }

@@ -122,15 +122,9 @@ pub fn schedules(location: &str, backups: &[Backup]) -> Vec<VeleroSchedule> {
 pub async fn collect(ctx: &Ctx, rule: &RawVelero) -> (Vec<Resource>, Vec<Gap>) {
     let client = ctx.s3();
     let mut gaps = Vec::new();
-    let mut buckets: Vec<(String, Option<String>)> = Vec::new();
-    let listed = each_page(ctx, client.list_buckets().into_paginator().send(), |p| {
-        for b in p.buckets() {
-            if let Some(n) = b.name() {
-                buckets.push((n.to_string(), b.bucket_region().map(str::to_string)));
-            }
-        }
-    })
-    .await;
+    // Shared with the backup-bucket collector: each answer is asked once per account.
+    let listed = super::s3::list_buckets(ctx).await;
+    let buckets = listed.clone().unwrap_or_default();
     if let Err(f) = listed {
         let mut g = ctx.gap("s3", "ListBuckets", &f, None, Some("velero_schedule"), &[]);
         g.region = None;
