@@ -176,11 +176,15 @@ async fn collect_account(
         gaps.extend(g);
     }
     let mut clusters = Vec::new();
+    let mut eks_gaps = Vec::new();
     for (r, g) in eks {
         clusters.push(r);
-        gaps.extend(g);
+        eks_gaps.extend(g);
     }
-    resources.extend(super::eks::assemble(clusters, dr_region, &config.eks));
+    let (r, g) = super::eks::assemble(clusters, dr_region, &config.eks, &eks_gaps);
+    resources.extend(r);
+    gaps.extend(eks_gaps);
+    gaps.extend(g);
     let mut domains = Vec::new();
     for (d, g) in search {
         domains.extend(d);

@@ -160,16 +160,55 @@ async fn nodegroups(
 }
 
 /// Pair every primary with its DR cluster (the shared rule: `model::platform::pair_eks`) and
-/// return the records.
-pub fn assemble(regions: Vec<Regional>, dr_region: Option<&str>, config: &RawEks) -> Vec<Resource> {
+/// return the records. A DR cluster that could not be described, or whose node groups could not
+/// be read, leaves its primary's DR facts unknown: its gaps are repeated on the primary.
+pub fn assemble(
+    regions: Vec<Regional>,
+    dr_region: Option<&str>,
+    config: &RawEks,
+    gaps: &[Gap],
+) -> (Vec<Resource>, Vec<Gap>) {
     let listed: BTreeMap<String, Option<Vec<EksCluster>>> = regions
         .into_iter()
         .map(|r| (r.region, r.clusters.ok()))
         .collect();
-    crate::model::platform::pair_eks(&listed, dr_region, config)
-        .into_iter()
-        .map(Resource::EksCluster)
-        .collect()
+    let ids: BTreeMap<(String, String), String> = listed
+        .iter()
+        .flat_map(|(region, cs)| {
+            cs.iter().flatten().map(move |c| {
+                (
+                    (region.clone(), c.name.clone().unwrap_or_default()),
+                    c.id.clone(),
+                )
+            })
+        })
+        .collect();
+    let paired = crate::model::platform::pair_eks(&listed, dr_region, config);
+    let mut more = Vec::new();
+    for c in &paired {
+        let Some(p) = c.dr_cluster.as_ref().filter(|p| p.found == Some(true)) else {
+            continue;
+        };
+        let Some(dr_id) = ids.get(&(p.region.clone(), p.name.clone())) else {
+            continue;
+        };
+        for g in gaps
+            .iter()
+            .filter(|g| g.resource.as_deref() == Some(dr_id.as_str()))
+        {
+            let attributes: &[&str] = match g.operation.as_str() {
+                "DescribeCluster" => &["dr_status", "dr_version", "dr_versions_behind"],
+                _ => &["dr_nodegroups_active", "dr_capacity"],
+            };
+            more.push(Gap {
+                resource: Some(c.id.clone()),
+                attributes: attributes.iter().map(|a| a.to_string()).collect(),
+                message: format!("DR cluster `{}` ({}): {}", p.name, p.region, g.message),
+                ..g.clone()
+            });
+        }
+    }
+    (paired.into_iter().map(Resource::EksCluster).collect(), more)
 }
 
 #[cfg(test)]
@@ -212,7 +251,7 @@ mod tests {
                 dr_region: None,
             }],
         };
-        let out = assemble(regions, Some("us-west-2"), &config);
+        let (out, _) = assemble(regions, Some("us-west-2"), &config, &[]);
         let get = |n: &str| {
             out.iter()
                 .find_map(|r| match r {
@@ -248,10 +287,39 @@ mod tests {
                 clusters: Err(()),
             },
         ];
-        let out = assemble(regions, Some("us-west-2"), &RawEks::default());
+        let (out, _) = assemble(regions, Some("us-west-2"), &RawEks::default(), &[]);
         let Some(Resource::EksCluster(c)) = out.first() else {
             panic!("no cluster")
         };
         assert_eq!(c.dr_cluster.as_ref().and_then(|p| p.found), None);
+    }
+
+    #[test]
+    fn a_dr_cluster_read_in_part_leaves_its_primary_unknown() {
+        let regions = vec![
+            Regional {
+                region: "us-east-1".into(),
+                clusters: Ok(vec![cluster("shop", "us-east-1")]),
+            },
+            Regional {
+                region: "us-west-2".into(),
+                clusters: Ok(vec![cluster("shop-dr", "us-west-2")]),
+            },
+        ];
+        let failed = Gap {
+            source: "eks".into(),
+            operation: "ListNodegroups".into(),
+            resource: Some("arn:aws:eks:us-west-2:1:cluster/shop-dr".into()),
+            message: "ThrottlingException".into(),
+            ..Gap::default()
+        };
+        let (_, gaps) = assemble(regions, Some("us-west-2"), &RawEks::default(), &[failed]);
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(
+            gaps[0].resource.as_deref(),
+            Some("arn:aws:eks:us-east-1:1:cluster/shop")
+        );
+        assert_eq!(gaps[0].attributes, ["dr_nodegroups_active", "dr_capacity"]);
+        assert!(gaps[0].message.contains("shop-dr"));
     }
 }

@@ -35,11 +35,12 @@ pub(super) fn check_gap_attributes(
             continue;
         };
         let known = read.get(ty);
-        if !g
-            .attributes
-            .iter()
-            .any(|a| known.is_some_and(|k| k.contains(a.as_str())))
-        {
+        // A fact the schema declares is a fact, even where no control reads it yet.
+        let declared = catalog.declared.entities.get(ty);
+        if !g.attributes.iter().any(|a| {
+            known.is_some_and(|k| k.contains(a.as_str()))
+                || declared.is_some_and(|d| d.contains(a.as_str()))
+        }) {
             return Err(InputError::plain(
                 origin,
                 format!(
