@@ -99,20 +99,17 @@ pub async fn domains(ctx: &Ctx, window: std::time::Duration) -> (Vec<OpensearchD
         let statuses = match described {
             Ok(o) => o.domain_status_list().to_vec(),
             Err(e) => {
-                let f = failure(&e);
-                for n in chunk {
-                    gaps.push(ctx.gap(
-                        "opensearch",
-                        "DescribeDomains",
-                        &f,
-                        Some(&format!(
-                            "arn:aws:es:{}:{}:domain/{n}",
-                            ctx.region, ctx.account
-                        )),
-                        Some("opensearch_domain"),
-                        &[],
-                    ));
-                }
+                // Domains listed but not described: an unlisted domain stands for them.
+                let mut g = ctx.gap(
+                    "opensearch",
+                    "DescribeDomains",
+                    &failure(&e),
+                    None,
+                    Some("opensearch_domain"),
+                    &[],
+                );
+                g.message = format!("domains {}: {}", chunk.join(", "), g.message);
+                gaps.push(g);
                 continue;
             }
         };
