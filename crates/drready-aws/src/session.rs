@@ -99,13 +99,17 @@ pub struct Ctx {
 
 /// One account's answers, shared by its collectors: each is asked at most once, however many
 /// collectors want it and however they race.
+/// Answers asked at most once, by key.
+pub(crate) type Once<T> = Mutex<BTreeMap<String, Arc<tokio::sync::OnceCell<Result<T, Failure>>>>>;
+
+/// The buckets of an account with the region ListBuckets gives.
+pub(crate) type Buckets = Vec<(String, Option<String>)>;
+
 #[derive(Default)]
 pub(crate) struct Memo {
-    pub buckets: tokio::sync::OnceCell<Result<Vec<(String, Option<String>)>, Failure>>,
-    pub regions: Mutex<BTreeMap<String, Arc<tokio::sync::OnceCell<Result<String, Failure>>>>>,
-    pub tags: Mutex<
-        BTreeMap<String, Arc<tokio::sync::OnceCell<Result<BTreeMap<String, String>, Failure>>>>,
-    >,
+    pub buckets: tokio::sync::OnceCell<Result<Buckets, Failure>>,
+    pub regions: Once<String>,
+    pub tags: Once<BTreeMap<String, String>>,
 }
 
 impl Memo {

@@ -38,6 +38,8 @@ struct Chart {
     rpo_now_w: String,
     rto_color: &'static str,
     rpo_color: &'static str,
+    /// The component's disruption scenarios, one line each under its name.
+    scenarios: Vec<super::ScenarioRow>,
 }
 
 #[derive(Serialize, Default)]
@@ -141,6 +143,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
                 rpo_now_w: width(c.rpo_now_seconds, rpo_scale),
                 rto_color: shade(row.rto_met),
                 rpo_color: shade(row.rpo_now_met),
+                scenarios: row.scenarios.clone(),
             }
         })
         .collect();
