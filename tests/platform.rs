@@ -378,23 +378,8 @@ fn every_tier_healthy_and_broken_against_moto_and_a_real_opensearch_node() {
         .args(["--out", dir.path().join("again.json").to_str().unwrap()])
         .output()
         .unwrap();
-    let policy = drready_with_keys("testing", "testing")
-        .arg("iam-policy")
-        .output()
-        .unwrap();
-    let policy: Value = serde_json::from_slice(&policy.stdout).unwrap();
-    let allowed: Vec<&str> = policy["Statement"][0]["Action"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect();
     let stderr = String::from_utf8(calls.stderr).unwrap();
-    let called: Vec<&str> = stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("  "))
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
+    let called = common::calls_in_policy(&stderr);
     for op in [
         "EKS:ListClusters",
         "EKS:DescribeNodegroup",
@@ -403,12 +388,15 @@ fn every_tier_healthy_and_broken_against_moto_and_a_real_opensearch_node() {
         "Route53:ListHealthChecks",
         "S3:GetObject",
     ] {
-        assert!(called.contains(&op), "{op} was not called: {stderr}");
+        assert!(
+            called.iter().any(|c| c == op),
+            "{op} was not called: {stderr}"
+        );
     }
-    for op in &called {
-        let action = drready::aws::permissions::action_for(op)
-            .unwrap_or_else(|| panic!("{op} has no IAM action in permissions"));
-        assert!(allowed.contains(&action), "{action} is not in the policy");
-    }
-    assert!(allowed.contains(&"es:ESHttpGet"));
+    // The snapshot API of a domain is not an SDK call: it is in the policy all the same.
+    let policy = drready_with_keys("testing", "testing")
+        .arg("iam-policy")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&policy.stdout).contains("\"es:ESHttpGet\""));
 }

@@ -267,3 +267,36 @@ impl OpenSearch {
         (status, resp.body_mut().read_to_string().unwrap())
     }
 }
+
+/// The operations a `--calls` listing on stderr names (`  Service:Operation count`), each
+/// checked to have an IAM action that `drready iam-policy` prints.
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
+pub fn calls_in_policy(stderr: &str) -> Vec<String> {
+    let out = drready_with_keys("testing", "testing")
+        .arg("iam-policy")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let policy: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let allowed: Vec<&str> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let called: Vec<String> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    for op in &called {
+        let action = drready::aws::permissions::action_for(op)
+            .unwrap_or_else(|| panic!("{op} has no IAM action in permissions"));
+        assert!(allowed.contains(&action), "{action} is not in the policy");
+    }
+    called
+}
