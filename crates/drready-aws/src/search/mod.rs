@@ -64,7 +64,13 @@ pub fn summarize(repository: &str, source: &str, snaps: &[Snap]) -> SnapshotRepo
 }
 
 /// The Amazon OpenSearch Service domains of the context's region.
-pub async fn domains(ctx: &Ctx, window: std::time::Duration) -> (Vec<OpensearchDomain>, Vec<Gap>) {
+/// A domain as listed, with its endpoint (for the snapshot API; not a fact of the snapshot).
+pub struct Listed {
+    pub domain: OpensearchDomain,
+    pub endpoint: Option<String>,
+}
+
+pub async fn domains(ctx: &Ctx, window: std::time::Duration) -> (Vec<Listed>, Vec<Gap>) {
     let client = ctx.opensearch();
     let mut gaps = Vec::new();
     let names: Vec<String> = match ctx.call(client.list_domain_names().send()).await {
@@ -134,7 +140,7 @@ pub async fn domains(ctx: &Ctx, window: std::time::Duration) -> (Vec<OpensearchD
                     0
                 }
             });
-            out.push(OpensearchDomain {
+            let domain = OpensearchDomain {
                 id: d.arn().to_string(),
                 name: Some(d.domain_name().to_string()),
                 account: ctx.account.clone(),
@@ -163,16 +169,15 @@ pub async fn domains(ctx: &Ctx, window: std::time::Duration) -> (Vec<OpensearchD
                     line: None,
                     at: Some(ctx.now),
                 }),
-                // The endpoint is kept aside for the snapshot API; it is not a fact.
-                tags: d
-                    .endpoint()
-                    .map(|e| [(ENDPOINT_KEY.to_string(), e.to_string())].into())
-                    .unwrap_or_default(),
                 ..OpensearchDomain::default()
+            };
+            out.push(Listed {
+                domain,
+                endpoint: d.endpoint().map(str::to_string),
             });
         }
     }
-    for d in &mut out {
+    for Listed { domain: d, .. } in &mut out {
         let name = d.name.clone().unwrap_or_default();
         let account = ctx.account.clone();
         let failures = super::cloudwatch::series(
@@ -215,10 +220,6 @@ pub async fn domains(ctx: &Ctx, window: std::time::Duration) -> (Vec<OpensearchD
     (out, gaps)
 }
 
-/// A pseudo-tag carrying a domain's endpoint from listing to snapshot reading; removed before the
-/// record is written.
-const ENDPOINT_KEY: &str = "drready:endpoint";
-
 /// The facts the snapshot sources give.
 const SNAPSHOT_FACTS: &[&str] = &[
     "snapshot_count",
@@ -231,8 +232,10 @@ const SNAPSHOT_FACTS: &[&str] = &[
 pub async fn snapshots(
     home: &Ctx,
     config: &Config,
-    mut domains: Vec<OpensearchDomain>,
+    listed: Vec<Listed>,
 ) -> (Vec<Resource>, Vec<Gap>) {
+    let (mut domains, mut endpoints): (Vec<OpensearchDomain>, Vec<Option<String>>) =
+        listed.into_iter().map(|l| (l.domain, l.endpoint)).unzip();
     let mut gaps = Vec::new();
     let by_name: BTreeMap<String, usize> = domains
         .iter()
@@ -259,12 +262,13 @@ pub async fn snapshots(
                     ..OpensearchDomain::default()
                 });
                 configured.push(false);
+                endpoints.push(None);
                 domains.len() - 1
             }
         };
         configured[i] = true;
         let d = &mut domains[i];
-        let (repos, g) = read_cluster(home, config, c, d).await;
+        let (repos, g) = read_cluster(home, config, c, d, endpoints[i].as_deref()).await;
         gaps.extend(g);
         d.snapshot_repositories = Some(repos);
     }
@@ -288,10 +292,7 @@ pub async fn snapshots(
     }
     let out = domains
         .into_iter()
-        .map(|mut d| {
-            d.tags.remove(ENDPOINT_KEY);
-            Resource::OpensearchDomain(d)
-        })
+        .map(Resource::OpensearchDomain)
         .collect();
     (out, gaps)
 }
@@ -303,6 +304,7 @@ async fn read_cluster(
     config: &Config,
     c: &RawSearchCluster,
     d: &OpensearchDomain,
+    listed_endpoint: Option<&str>,
 ) -> (Vec<SnapshotRepository>, Vec<Gap>) {
     let mut repos = Vec::new();
     let mut gaps = Vec::new();
@@ -322,7 +324,7 @@ async fn read_cluster(
         .endpoint
         .clone()
         .or_else(|| c.endpoint_env.as_ref().and_then(|v| std::env::var(v).ok()))
-        .or_else(|| d.tags.get(ENDPOINT_KEY).map(|e| format!("https://{e}")));
+        .or_else(|| listed_endpoint.map(|e| format!("https://{e}")));
     let repository = c
         .repository
         .clone()
