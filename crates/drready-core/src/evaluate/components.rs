@@ -42,6 +42,7 @@ pub(super) fn resolve_components(
         let have = &mut specs[i];
         let from = spec.source.as_deref().unwrap_or("snapshot");
         let differs = |a: Option<u64>, b: Option<u64>| a.is_some() && b.is_some() && a != b;
+        let h = |s: Option<u64>| s.map_or("-".into(), |s| crate::util::duration::human(s as i64));
         // A component given targets per disruption keeps them: another source's own RTO and RPO
         // are compared with its headline, not added to it.
         let by_disruption = !have.targets.is_empty();
@@ -56,8 +57,6 @@ pub(super) fn resolve_components(
         if differs(spec.rto_seconds, shown.rto_seconds)
             || differs(spec.rpo_seconds, shown.rpo_seconds)
         {
-            let h =
-                |s: Option<u64>| s.map_or("-".into(), |s| crate::util::duration::human(s as i64));
             notes[i].push(format!(
                 "{from} says RTO {} and RPO {}; {} wins",
                 h(spec.rto_seconds),
@@ -68,8 +67,6 @@ pub(super) fn resolve_components(
         let mut filled = false;
         for (d, t) in &spec.targets {
             let mine = have.targets.entry(*d).or_default();
-            let h =
-                |s: Option<u64>| s.map_or("-".into(), |s| crate::util::duration::human(s as i64));
             if differs(t.rto_seconds, mine.rto_seconds) || differs(t.rpo_seconds, mine.rpo_seconds)
             {
                 notes[i].push(format!(

@@ -114,7 +114,11 @@ fn verify_folder(
     // A bundle of an earlier snapshot format was rendered by an earlier build, whose reports this
     // one does not write byte for byte: its files are proven by their hashes (above), and the
     // re-evaluation must give the same verdict for every (control, resource) and the same scores.
-    let version = crate::model::load::read_header(&snapshot_path)?.schema_version;
+    // The keys before `resources` say it, without reading the resources a second time.
+    let version = match crate::model::load::read_header_before_resources(&snapshot_path)? {
+        Some(h) => h.schema_version,
+        None => crate::model::load::read_header(&snapshot_path)?.schema_version,
+    };
     if version < crate::model::snapshot::SCHEMA_VERSION {
         return match same_verdicts(bundle, &catalog, &eval, &scorecard)? {
             None => {
