@@ -126,10 +126,8 @@ pub(super) fn eks(f: &Family<'_, '_, '_>, changes: &[&Change<'_>], out: &mut Out
         let secrets_encrypted = match key {
             Some(J::String(k)) => Some(!k.is_empty()),
             // A key created with the cluster: known only after apply, but there will be one.
-            _ if c
-                .unknown
-                .get("encryption_config")
-                .is_some_and(|u| u.to_string().contains("true")) =>
+            _ if c.unknown.pointer("/encryption_config/0/provider/0/key_arn")
+                == Some(&J::Bool(true)) =>
             {
                 Some(true)
             }
