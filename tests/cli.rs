@@ -556,3 +556,232 @@ fn header_keys_after_the_resources_are_still_read() {
         .code(2)
         .stderr(predicate::str::contains("unknown field `extra`"));
 }
+
+/// The example's scores per framework, by framework id, from the JSON report.
+fn framework_scores(extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["audit", "--example", "--no-evidence", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = drready()
+        .args(&args)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    report["scorecard"]["frameworks"].clone()
+}
+
+#[test]
+fn framework_scores_differ_and_follow_the_framework_files() {
+    let frameworks = framework_scores(&[]);
+    let score = |id: &str| {
+        frameworks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["framework"] == id)
+            .unwrap_or_else(|| panic!("no {id}"))["score"]
+            .as_f64()
+            .unwrap()
+    };
+    let (soc2, iso, gdpr) = (score("soc2"), score("iso27001"), score("gdpr"));
+    assert!(
+        soc2 != gdpr && iso != gdpr && soc2 != iso,
+        "{soc2} {iso} {gdpr}"
+    );
+    // Each requirement lists the controls its file maps, with a status that follows from theirs.
+    let catalog = drready()
+        .args(["frameworks", "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let catalog: serde_json::Value = serde_json::from_slice(&catalog).unwrap();
+    for (fw, scored) in catalog
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(frameworks.as_array().unwrap())
+    {
+        assert_eq!(fw["id"], scored["framework"]);
+        for (req, got) in fw["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(scored["requirements"].as_array().unwrap())
+        {
+            assert_eq!(req["id"], got["id"]);
+            let mapped: Vec<&str> = req["controls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    assert!(!m["why"].as_str().unwrap().is_empty());
+                    m["control"].as_str().unwrap()
+                })
+                .collect();
+            let scored_ids: Vec<&str> = got["controls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap())
+                .collect();
+            assert_eq!(mapped, scored_ids, "{}", req["id"]);
+            let statuses: Vec<&str> = got["controls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["status"].as_str().unwrap())
+                .collect();
+            let expected = if statuses.contains(&"not_met") {
+                "not_met"
+            } else if statuses.contains(&"no_evidence") {
+                "no_evidence"
+            } else if statuses.contains(&"met") {
+                "met"
+            } else {
+                "not_assessed"
+            };
+            assert_eq!(got["status"], expected, "{}", req["id"]);
+        }
+    }
+}
+
+#[test]
+fn a_framework_of_ones_own_is_scored_and_a_control_can_map_itself() {
+    let dir = TempDir::new().unwrap();
+    let fw = write(
+        dir.path(),
+        "f/dora.toml",
+        "id = \"dora\"\ntitle = \"DORA\"\nname = \"Digital Operational Resilience Act, Art. 12\"\n\n[[requirements]]\nid = \"12.1\"\ntitle = \"Backup policies\"\n[requirements.controls]\nrds-backup-enabled = \"Backups must exist\"\n\n[[requirements]]\nid = \"12.4\"\ntitle = \"Restoration\"\n",
+    );
+    let fw_dir = Path::new(&fw)
+        .parent()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    write(
+        dir.path(),
+        "p/extra.cedar",
+        "@id(\"rds-engine-postgres\") @title(\"Databases run PostgreSQL\") @severity(\"low\") @dora(\"12.4\")\nforbid (principal, action == Action::\"audit\", resource is RdsDatabase)\nwhen { !(resource has engine && resource.engine like \"*postgres*\") };\n",
+    );
+    let p_dir = dir.path().join("p");
+    let frameworks = framework_scores(&[
+        "--frameworks",
+        &fw_dir,
+        "--policies",
+        p_dir.to_str().unwrap(),
+    ]);
+    let dora = frameworks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["framework"] == "dora")
+        .unwrap();
+    let reqs = dora["requirements"].as_array().unwrap();
+    assert_eq!(reqs[0]["controls"][0]["id"], "rds-backup-enabled");
+    assert_eq!(reqs[1]["controls"][0]["id"], "rds-engine-postgres");
+    // The built-in frameworks are still there.
+    assert_eq!(frameworks.as_array().unwrap().len(), 4);
+    // A requirement the framework does not have is an error naming the policy.
+    write(
+        dir.path(),
+        "q/extra.cedar",
+        "@id(\"x-y\") @title(\"t\") @severity(\"low\") @dora(\"99\")\nforbid (principal, action == Action::\"audit\", resource is RdsDatabase)\nwhen { !(resource has engine) };\n",
+    );
+    let q_dir = dir.path().join("q");
+    drready()
+        .args([
+            "controls",
+            "--frameworks",
+            &fw_dir,
+            "--policies",
+            q_dir.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(one_line_error(&format!(
+            "{}",
+            q_dir.join("extra.cedar").display()
+        )))
+        .stderr(predicate::str::contains("names no requirement of DORA"));
+}
+
+#[test]
+fn a_malformed_framework_file_exits_2_with_its_line() {
+    let dir = TempDir::new().unwrap();
+    let path = write(
+        dir.path(),
+        "f/soc2.toml",
+        "id = \"soc2\"\ntitle = \"SOC 2\"\nname = \"x\"\n\n[[requirements]]\nid = \"A1.2\"\ntitle = \"t\"\n[requirements.controls]\nrds-backup-enabld = \"typo\"\n",
+    );
+    let fw_dir = Path::new(&path)
+        .parent()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    drready()
+        .args([
+            "audit",
+            "--example",
+            "--no-evidence",
+            "--frameworks",
+            &fw_dir,
+        ])
+        .assert()
+        .code(2)
+        .stderr(one_line_error(&format!("{path}:9:")))
+        .stderr(predicate::str::contains("rds-backup-enabld"));
+    std::fs::write(&path, "id = \"soc2\"\ntitle = \"SOC 2\"\n[[requirements]\n").unwrap();
+    drready()
+        .args(["frameworks", "--frameworks", &fw_dir])
+        .assert()
+        .code(2)
+        .stderr(one_line_error(&format!("{path}:3:")));
+}
+
+#[test]
+fn the_compliance_csv_has_a_row_per_requirement_control_and_resource() {
+    let out = drready()
+        .args(["audit", "--example", "--no-evidence", "--format", "csv"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with(
+        "evaluated_at,framework,requirement,requirement_title,requirement_status,control"
+    ));
+    let rows: Vec<&str> = lines.collect();
+    // The PITR failure of the analytics database, under each requirement that maps the control.
+    let pitr: Vec<&&str> = rows
+        .iter()
+        .filter(|r| {
+            r.contains(",rds-pitr-within-rpo,")
+                && r.contains("llm-marketplace-analytics")
+                && r.contains(",fail,")
+        })
+        .collect();
+    let reqs: Vec<&str> = pitr.iter().map(|r| r.split(',').nth(2).unwrap()).collect();
+    assert!(
+        reqs.contains(&"A1.2") && reqs.contains(&"A.8.13"),
+        "{reqs:?}"
+    );
+    assert!(rows
+        .iter()
+        .any(|r| r.contains(",gdpr,\"32(1)(c)\"") || r.contains(",gdpr,32(1)(c),")));
+    // A requirement no control covers is a row, not an absence.
+    assert!(rows
+        .iter()
+        .any(|r| r.contains(",soc2,CC7.3,") && r.contains(",not_assessed,no control covers it")));
+    // So is what was not collected at all.
+    assert!(rows
+        .iter()
+        .any(|r| r.contains(",not_assessed,\"Kubernetes workloads")));
+}

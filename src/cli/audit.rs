@@ -73,7 +73,7 @@ pub struct EvidenceArgs {
 }
 
 pub(super) fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<Exit, Error> {
-    let catalog = Catalog::load(args.judge.policies.as_deref())?;
+    let catalog = args.judge.catalog()?;
     let (config, config_name) = match (&args.judge.config, args.example) {
         (Some(p), _) => (load_config(Some(p))?, Some(p.display().to_string())),
         (None, true) => (
@@ -310,6 +310,12 @@ pub(super) fn write_bundle_with(
             crate::evidence::Content::Bytes(text.clone().into_bytes()),
         ));
     }
+    for (name, (_, text)) in &report.catalog.framework_files {
+        files.push((
+            format!("frameworks/{name}"),
+            crate::evidence::Content::Bytes(text.clone().into_bytes()),
+        ));
+    }
     files.extend(bundle_reports(&plain));
     files.extend(extra);
     let eval = report.eval;
@@ -329,6 +335,14 @@ pub(super) fn write_bundle_with(
         scope: eval.scope.clone(),
         policy_set_sha256: report.catalog.hash.clone(),
         policy_origins: report.catalog.origins.clone(),
+        frameworks_sha256: Some(report.catalog.frameworks_hash.clone()),
+        framework_origins: report
+            .catalog
+            .framework_files
+            .iter()
+            .map(|(n, (o, _))| (n.clone(), o.clone()))
+            .collect(),
+        render_version: Some(crate::evidence::RENDER_VERSION),
         settings: report.settings.clone(),
         files: Vec::new(),
     };

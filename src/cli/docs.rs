@@ -20,7 +20,7 @@ pub struct DocsInspectArgs {
 }
 
 pub(super) fn docs_inspect(args: DocsInspectArgs, out: &mut dyn Write) -> Result<Exit, Error> {
-    let catalog = Catalog::load(args.judge.policies.as_deref())?;
+    let catalog = args.judge.catalog()?;
     let config = load_config(args.judge.config.as_deref())?;
     let (documents, gaps) = crate::sources::docs::collect(&args.paths, &Disk);
     let as_of = args.judge.as_of.unwrap_or_else(Utc::now);

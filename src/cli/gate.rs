@@ -38,7 +38,7 @@ pub struct GateArgs {
 }
 
 pub(super) fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<Exit, Error> {
-    let catalog = Catalog::load(args.judge.policies.as_deref())?;
+    let catalog = args.judge.catalog()?;
     let config = load_config(args.judge.config.as_deref())?;
     let text = crate::util::files::read_text(&args.plan, crate::util::files::MAX_PLAN_BYTES)?;
     let as_of = args.judge.as_of.unwrap_or_else(Utc::now);

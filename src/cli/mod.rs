@@ -29,7 +29,7 @@ mod remediate;
 
 pub use audit::{AuditArgs, EvidenceArgs};
 pub use collect::{CollectArgs, IamPolicyArgs};
-pub use controls::{ControlsArgs, ControlsFormat, PolicyCommand};
+pub use controls::{ControlsArgs, ControlsFormat, FrameworksArgs, PolicyCommand};
 pub use docs::{DocsCommand, DocsInspectArgs};
 pub use evidence::EvidenceCommand;
 pub use exit::Exit;
@@ -64,6 +64,8 @@ pub enum Command {
     IamPolicy(IamPolicyArgs),
     /// List the controls: id, title, severity, frameworks, remediation
     Controls(ControlsArgs),
+    /// List the compliance frameworks: requirements and the controls that evidence them
+    Frameworks(FrameworksArgs),
     /// Work with Cedar policy folders
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -102,6 +104,20 @@ pub struct JudgeArgs {
     /// A folder of `.cedar` files adding controls, or replacing built-in files of the same name
     #[arg(long, value_name = "DIR")]
     pub policies: Option<PathBuf>,
+    /// A folder of framework files (`.toml`) adding frameworks, or replacing built-in files of the
+    /// same name (see `drready frameworks`)
+    #[arg(long, value_name = "DIR")]
+    pub frameworks: Option<PathBuf>,
+}
+
+impl JudgeArgs {
+    /// The catalog these arguments name: policies and frameworks.
+    pub fn catalog(&self) -> Result<Catalog, Error> {
+        Ok(Catalog::load_with(
+            self.policies.as_deref(),
+            self.frameworks.as_deref(),
+        )?)
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -181,6 +197,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Exit, Error> {
             Ok(Exit::Ok)
         }
         Command::Controls(args) => controls::controls(args, out),
+        Command::Frameworks(args) => controls::frameworks(args, out),
         Command::Policy(PolicyCommand::Validate { dir }) => {
             let catalog = Catalog::load_dir_only(&dir)?;
             let own = catalog.controls.len();

@@ -61,7 +61,7 @@ pub(super) fn parse_duration(s: &str) -> Result<u64, String> {
 
 pub(super) fn remediate(args: RemediateArgs, out: &mut dyn Write) -> Result<Exit, Error> {
     use crate::decide::remediation;
-    let catalog = Catalog::load(args.judge.policies.as_deref())?;
+    let catalog = args.judge.catalog()?;
     let config = load_config(args.judge.config.as_deref())?;
     let collected = collect_files(&config, &Disk)?;
     let options = live_options(&args.live, args.evidence.endpoint_url.clone());

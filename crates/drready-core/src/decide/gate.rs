@@ -50,7 +50,7 @@ pub struct Finding {
     pub status: FindingStatus,
     /// The facts that decided it, or the cause of missing evidence.
     pub reason: String,
-    pub frameworks: std::collections::BTreeMap<crate::evaluate::catalog::Framework, Vec<String>>,
+    pub frameworks: std::collections::BTreeMap<String, Vec<String>>,
     pub waiver: Option<crate::decide::waivers::Waiver>,
 }
 

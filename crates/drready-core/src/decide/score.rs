@@ -2,8 +2,11 @@
 //!
 //! - A control's ratio is passed / (passed + failed + no_evidence) over the entities it applies to.
 //! - A framework's score is the severity-weighted mean (critical 10, high 5, medium 3, low 1) of the
-//!   ratios of the controls mapped to it that apply to something, times 100. A component's score is
-//!   the same over all controls, counting only the component's entities.
+//!   ratios of the controls its file maps to any of its requirements that apply to something, times
+//!   100. A component's score is the same over all controls, counting only the component's entities.
+//! - A requirement is *met* when every mapped control that applies to something passes everywhere,
+//!   *not met* when one fails somewhere, *no evidence* when none fails but one lacks evidence, and
+//!   *not assessed* when no mapped control applies to anything (or none is mapped).
 //! - Grade: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else F. A failing critical control caps the grade at C.
 //!
 //! `SCORE_VERSION` changes whenever this formula does, so that scores stay comparable.
@@ -12,10 +15,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::evaluate::catalog::{Catalog, Framework, Severity};
+use crate::evaluate::catalog::{Catalog, Severity};
 use crate::evaluate::{Evaluation, Status};
 
-pub const SCORE_VERSION: u32 = 1;
+/// 2: framework scores follow the framework files' mappings (version 1 mapped every control to
+/// every framework through policy annotations).
+pub const SCORE_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Tally {
@@ -67,12 +72,75 @@ pub struct Grade {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FrameworkScore {
-    pub framework: Framework,
-    pub title: &'static str,
+    /// The framework's id (`soc2`).
+    pub framework: String,
+    pub title: String,
     #[serde(flatten)]
     pub grade: Grade,
     /// Controls mapped to the framework that apply to something.
     pub controls: usize,
+    /// How many requirements have each status.
+    pub requirement_tally: RequirementTally,
+    pub requirements: Vec<RequirementScore>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequirementStatus {
+    NotMet,
+    NoEvidence,
+    NotAssessed,
+    Met,
+}
+
+impl RequirementStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Met => "met",
+            Self::NotMet => "not_met",
+            Self::NoEvidence => "no_evidence",
+            Self::NotAssessed => "not_assessed",
+        }
+    }
+
+    /// In words, for readers.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Met => "met",
+            Self::NotMet => "not met",
+            Self::NoEvidence => "no evidence",
+            Self::NotAssessed => "not assessed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RequirementTally {
+    pub met: usize,
+    pub not_met: usize,
+    pub no_evidence: usize,
+    pub not_assessed: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequirementScore {
+    pub id: String,
+    pub title: String,
+    pub status: RequirementStatus,
+    /// The mapped controls, by id, with their status over the resources they apply to.
+    pub controls: Vec<RequirementControl>,
+    /// Why it is not assessed, when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_assessed: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequirementControl {
+    pub id: String,
+    /// The control's status over everything it applies to (`not_assessed` when nothing).
+    pub status: RequirementStatus,
+    #[serde(flatten)]
+    pub tally: Tally,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,6 +202,19 @@ fn grade(catalog: &Catalog, tallies: &[Tally], include: impl Fn(usize) -> bool) 
     }
 }
 
+/// A control's status over everything it applies to.
+fn tally_status(t: &Tally) -> RequirementStatus {
+    if t.fail > 0 {
+        RequirementStatus::NotMet
+    } else if t.no_evidence > 0 {
+        RequirementStatus::NoEvidence
+    } else if t.pass > 0 {
+        RequirementStatus::Met
+    } else {
+        RequirementStatus::NotAssessed
+    }
+}
+
 pub fn score(catalog: &Catalog, eval: &Evaluation) -> Scorecard {
     let n = catalog.controls.len();
     let mut tallies = vec![Tally::default(); n];
@@ -146,17 +227,70 @@ pub fn score(catalog: &Catalog, eval: &Evaluation) -> Scorecard {
             .or_insert_with(|| vec![Tally::default(); n])[control as usize]
             .add(status);
     }
-    let frameworks = Framework::ALL
+    let index: std::collections::HashMap<&str, usize> = catalog
+        .controls
         .iter()
-        .map(|&fw| {
-            let mapped = |i: usize| catalog.controls[i].frameworks.contains_key(&fw);
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let frameworks = catalog
+        .frameworks
+        .iter()
+        .map(|fw| {
+            let mut mapped = vec![false; n];
+            let mut requirements = Vec::with_capacity(fw.requirements.len());
+            let mut rt = RequirementTally::default();
+            for r in &fw.requirements {
+                let controls: Vec<RequirementControl> = r
+                    .controls
+                    .iter()
+                    .filter_map(|m| index.get(m.control.as_str()).copied())
+                    .map(|i| {
+                        mapped[i] = true;
+                        let t = tallies[i];
+                        RequirementControl {
+                            id: catalog.controls[i].id.clone(),
+                            status: tally_status(&t),
+                            tally: t,
+                        }
+                    })
+                    .collect();
+                let status = controls
+                    .iter()
+                    .map(|c| c.status)
+                    .filter(|s| *s != RequirementStatus::NotAssessed)
+                    .min()
+                    .unwrap_or(RequirementStatus::NotAssessed);
+                match status {
+                    RequirementStatus::Met => rt.met += 1,
+                    RequirementStatus::NotMet => rt.not_met += 1,
+                    RequirementStatus::NoEvidence => rt.no_evidence += 1,
+                    RequirementStatus::NotAssessed => rt.not_assessed += 1,
+                }
+                let not_assessed = (status == RequirementStatus::NotAssessed).then(|| {
+                    if controls.is_empty() {
+                        "no control covers it".to_string()
+                    } else {
+                        "its controls applied to nothing collected".to_string()
+                    }
+                });
+                requirements.push(RequirementScore {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    status,
+                    controls,
+                    not_assessed,
+                });
+            }
             FrameworkScore {
-                framework: fw,
-                title: fw.title(),
+                framework: fw.id.clone(),
+                title: fw.title.clone(),
                 controls: (0..n)
-                    .filter(|&i| mapped(i) && tallies[i].judged() > 0)
+                    .filter(|&i| mapped[i] && tallies[i].judged() > 0)
                     .count(),
-                grade: grade(catalog, &tallies, mapped),
+                grade: grade(catalog, &tallies, |i| mapped[i]),
+                requirement_tally: rt,
+                requirements,
             }
         })
         .collect();

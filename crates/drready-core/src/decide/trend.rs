@@ -46,7 +46,7 @@ pub fn compare(
         for f in &scorecard.frameworks {
             let then = frameworks
                 .iter()
-                .find(|p| p.get("title").and_then(|t| t.as_str()) == Some(f.title))
+                .find(|p| p.get("title").and_then(|t| t.as_str()) == Some(f.title.as_str()))
                 .and_then(score_of);
             if let (Some(now), Some(then)) = (f.grade.score, then) {
                 framework_deltas.insert(f.title.to_string(), round(now - then));

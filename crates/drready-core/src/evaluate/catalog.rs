@@ -19,6 +19,7 @@ use miette::Diagnostic;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::evaluate::frameworks::{self, Framework};
 use crate::util::error::InputError;
 
 /// The schema file name, built in and overridable.
@@ -106,43 +107,15 @@ impl FromStr for Severity {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Framework {
-    Soc2,
-    Iso27001,
-    Gdpr,
-}
-
-impl Framework {
-    pub const ALL: [Framework; 3] = [Self::Soc2, Self::Iso27001, Self::Gdpr];
-
-    /// The annotation that maps a control to this framework.
-    pub fn annotation(self) -> &'static str {
-        match self {
-            Self::Soc2 => "soc2",
-            Self::Iso27001 => "iso27001",
-            Self::Gdpr => "gdpr",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Soc2 => "SOC 2",
-            Self::Iso27001 => "ISO/IEC 27001:2022",
-            Self::Gdpr => "GDPR",
-        }
-    }
-}
-
 /// A control: one forbid policy and what its annotations say.
 #[derive(Debug, Clone, Serialize)]
 pub struct Control {
     pub id: String,
     pub title: String,
     pub severity: Severity,
-    /// Framework references, e.g. soc2 → ["A1.2", "CC9.1"].
-    pub frameworks: BTreeMap<Framework, Vec<String>>,
+    /// Framework references by framework id, e.g. soc2 → ["A1.2", "CC9.1"]: derived from the
+    /// loaded framework files (`Catalog::attach`), never from the policy alone.
+    pub frameworks: BTreeMap<String, Vec<String>>,
     pub remediation: Option<String>,
     /// The Cedar entity types the control can apply to.
     pub resource_types: Vec<String>,
@@ -233,6 +206,12 @@ pub struct Catalog {
     pub files: BTreeMap<String, String>,
     /// Where each file came from (`policies/rds.cedar` for built-in ones), as controls cite it.
     pub origins: BTreeMap<String, String>,
+    /// The compliance frameworks, in report order, with the mappings controls declare merged in.
+    pub frameworks: Vec<Framework>,
+    /// The framework files used, by name: (where it came from, text).
+    pub framework_files: BTreeMap<String, (String, String)>,
+    /// SHA-256 over the framework files, by name.
+    pub frameworks_hash: String,
 }
 
 /// Id of the `@applies` policy of a control.
@@ -244,17 +223,35 @@ const KNOWN_ANNOTATIONS: &[&str] = &[
     "id",
     "title",
     "severity",
-    "soc2",
-    "iso27001",
-    "gdpr",
     "remediation",
     "absence_fails",
     "applies",
 ];
 
+/// Annotations with a meaning of their own: no framework may take one as its id.
+pub const RESERVED_ANNOTATIONS: &[&str] = &[
+    "id",
+    "title",
+    "severity",
+    "remediation",
+    "absence_fails",
+    "applies",
+    "show",
+];
+
 impl Catalog {
-    /// The built-in catalog, with the files of `dir` added or replacing built-ins by name.
+    /// The built-in catalog, with the files of `dir` added or replacing built-ins by name, and the
+    /// built-in frameworks.
     pub fn load(dir: Option<&Path>) -> Result<Catalog, InputError> {
+        Self::load_with(dir, None)
+    }
+
+    /// The built-in catalog and frameworks, with the files of `policies` and `frameworks` added or
+    /// replacing built-ins by name.
+    pub fn load_with(
+        policies: Option<&Path>,
+        frameworks: Option<&Path>,
+    ) -> Result<Catalog, InputError> {
         let mut files: BTreeMap<String, (PathBuf, String)> = BUILTIN
             .iter()
             .map(|(name, text)| {
@@ -264,12 +261,12 @@ impl Catalog {
                 )
             })
             .collect();
-        if let Some(dir) = dir {
+        if let Some(dir) = policies {
             for (name, path, text) in read_dir(dir)? {
                 files.insert(name, (path, text));
             }
         }
-        Self::from_files(files)
+        Self::from_files(files)?.attach(frameworks::files(frameworks)?, true)
     }
 
     /// Only the files of `dir` (its own schema, or the built-in one when it has none).
@@ -283,17 +280,109 @@ impl Catalog {
         for (name, path, text) in read_dir(dir)? {
             files.insert(name, (path, text));
         }
-        Self::from_files(files)
+        Self::from_files(files)?.attach(frameworks::files(None)?, true)
     }
 
-    /// Exactly these files (an evidence bundle's): name → (where it came from, text).
-    pub fn from_named(files: BTreeMap<String, (String, String)>) -> Result<Catalog, InputError> {
-        Self::from_files(
+    /// Exactly these files (an evidence bundle's): name → (where it came from, text). A bundle
+    /// written before frameworks were files holds none: the built-in ones serve, and the framework
+    /// annotations of its policies are left as they were (their verdicts do not depend on them).
+    pub fn from_named(
+        files: BTreeMap<String, (String, String)>,
+        framework_files: Option<BTreeMap<String, (String, String)>>,
+    ) -> Result<Catalog, InputError> {
+        let catalog = Self::from_files(
             files
                 .into_iter()
                 .map(|(n, (origin, t))| (n, (PathBuf::from(origin), t)))
                 .collect(),
-        )
+        )?;
+        match framework_files {
+            Some(f) => catalog.attach(f, true),
+            None => catalog.attach(frameworks::files(None)?, false),
+        }
+    }
+
+    /// Load the frameworks and derive each control's references from them. With `declared`, a
+    /// control's `@<framework-id>("REQ ...")` annotations add mappings to that framework.
+    fn attach(
+        mut self,
+        files: BTreeMap<String, (String, String)>,
+        declared: bool,
+    ) -> Result<Catalog, InputError> {
+        let mut loaded = frameworks::parse_all(&files)?;
+        let ids: BTreeSet<&str> = self.controls.iter().map(|c| c.id.as_str()).collect();
+        // Built-in files may name controls a replaced policy file no longer defines: those
+        // mappings are dropped (the requirement is then judged by fewer controls, or not assessed).
+        for fw in &mut loaded {
+            let builtin = frameworks::BUILTIN.iter().any(|(n, t)| {
+                fw.source == format!("frameworks/{n}") && files.get(*n).is_some_and(|(_, x)| x == t)
+            });
+            if builtin {
+                for r in &mut fw.requirements {
+                    r.controls.retain(|m| ids.contains(m.control.as_str()));
+                }
+            }
+        }
+        let mut annotated = Vec::new();
+        if declared {
+            for c in &self.controls {
+                for (k, v) in &c.annotations {
+                    if loaded.iter().any(|f| &f.id == k) {
+                        annotated.push((
+                            c.id.clone(),
+                            k.clone(),
+                            v.split_whitespace().map(str::to_string).collect(),
+                            c.source.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+        frameworks::check_and_merge(&mut loaded, &ids, &annotated)?;
+        if declared {
+            let fw_ids: BTreeSet<String> = loaded.iter().map(|f| f.id.clone()).collect();
+            for c in &mut self.controls {
+                c.annotations.retain(|k, _| !fw_ids.contains(k));
+            }
+        }
+        let index: HashMap<String, usize> = self
+            .controls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        for c in &mut self.controls {
+            c.frameworks.clear();
+        }
+        for fw in &loaded {
+            for r in &fw.requirements {
+                for m in &r.controls {
+                    if let Some(&i) = index.get(&m.control) {
+                        self.controls[i]
+                            .frameworks
+                            .entry(fw.id.clone())
+                            .or_default()
+                            .push(r.id.clone());
+                    }
+                }
+            }
+        }
+        let mut hasher = Sha256::new();
+        for (name, (_, text)) in &files {
+            hasher.update(name.as_bytes());
+            hasher.update([0]);
+            hasher.update(text.as_bytes());
+            hasher.update([0]);
+        }
+        self.frameworks_hash = hex(&hasher.finalize());
+        self.frameworks = loaded;
+        self.framework_files = files;
+        Ok(self)
+    }
+
+    /// A framework by id.
+    pub fn framework(&self, id: &str) -> Option<&Framework> {
+        self.frameworks.iter().find(|f| f.id == id)
     }
 
     fn from_files(files: BTreeMap<String, (PathBuf, String)>) -> Result<Catalog, InputError> {
@@ -426,6 +515,9 @@ impl Catalog {
                 .map(|(n, (p, _))| (n.clone(), p.display().to_string()))
                 .collect(),
             files: files.into_iter().map(|(n, (_, t))| (n, t)).collect(),
+            frameworks: Vec::new(),
+            framework_files: BTreeMap::new(),
+            frameworks_hash: String::new(),
         })
     }
 
@@ -592,12 +684,6 @@ fn control_of(
         .ok_or_else(|| err(format!("control `{id}` has no `@severity`")))?
         .parse::<Severity>()
         .map_err(|e| err(format!("control `{id}`: {e}")))?;
-    let mut frameworks = BTreeMap::new();
-    for fw in Framework::ALL {
-        if let Some(refs) = policy.annotation(fw.annotation()) {
-            frameworks.insert(fw, refs.split_whitespace().map(str::to_string).collect());
-        }
-    }
     let remediation = policy.annotation("remediation").map(str::to_string);
     let absence_fails = policy
         .annotation("absence_fails")
@@ -638,7 +724,7 @@ fn control_of(
         id,
         title,
         severity,
-        frameworks,
+        frameworks: BTreeMap::new(),
         remediation,
         resource_types,
         facts,

@@ -15,6 +15,7 @@ pub mod catalog;
 mod components;
 pub mod entities;
 pub mod explain;
+pub mod frameworks;
 mod judge;
 mod late;
 mod notices;

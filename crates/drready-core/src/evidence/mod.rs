@@ -9,6 +9,7 @@
 //! <bundle>/inputs/collected.json the DR documents, test history and gaps read from files
 //! <bundle>/inputs/config.toml    the configuration, byte for byte (empty: defaults)
 //! <bundle>/policies/*            the exact schema and policy files used
+//! <bundle>/frameworks/*          the exact framework files used
 //! <bundle>/verdicts.json         the JSON report: every verdict with its facts
 //! <bundle>/scorecard.json        the scores
 //! <bundle>/report.txt, report.md the rendered reports
@@ -36,6 +37,11 @@ use crate::model::snapshot::{Document, DrTest, Gap, Scope};
 use crate::util::error::{Error, InputError};
 
 pub const BUNDLE_VERSION: u32 = 1;
+
+/// The version of the bundled reports' bytes: bumped whenever a renderer writes other bytes for
+/// the same inputs, so that `verify` knows when to expect byte-for-byte reproduction. 2: the
+/// requirement views, with frameworks from files.
+pub const RENDER_VERSION: u32 = 2;
 pub const MANIFEST: &str = "manifest.json";
 pub const SIGNATURE: &str = "manifest.sig";
 
@@ -62,6 +68,17 @@ pub struct Manifest {
     pub policy_set_sha256: String,
     /// Where each bundled policy file came from, by name (`policies/rds.cedar`, `my/x.cedar`).
     pub policy_origins: BTreeMap<String, String>,
+    /// SHA-256 over the bundled framework files (`frameworks/`); absent in bundles written before
+    /// frameworks were files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frameworks_sha256: Option<String>,
+    /// Where each bundled framework file came from, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub framework_origins: BTreeMap<String, String>,
+    /// The version of the report renderers that wrote the reports (`report::RENDER_VERSION`):
+    /// a build with the same version reproduces them byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render_version: Option<u32>,
     pub settings: crate::decide::settings::Settings,
     pub files: Vec<FileEntry>,
 }
@@ -558,6 +575,33 @@ pub fn read_manifest(bundle: &Path) -> Result<Manifest, InputError> {
     Ok(m)
 }
 
+/// The bundled framework files: name → (where they first came from, text); `None` for a bundle
+/// written before frameworks were files.
+pub fn framework_files(
+    bundle: &Path,
+    manifest: &Manifest,
+) -> Result<Option<crate::evaluate::frameworks::NamedFiles>, InputError> {
+    manifest.frameworks_sha256.as_ref().map_or(Ok(None), |_| {
+        let mut out = BTreeMap::new();
+        for f in manifest
+            .files
+            .iter()
+            .filter(|f| f.path.starts_with("frameworks/"))
+        {
+            let p = bundle.join(&f.path);
+            let text = std::fs::read_to_string(&p).map_err(|e| InputError::io(&p, &e))?;
+            let name = f.path.trim_start_matches("frameworks/").to_string();
+            let origin = manifest
+                .framework_origins
+                .get(&name)
+                .cloned()
+                .unwrap_or_else(|| f.path.clone());
+            out.insert(name, (origin, text));
+        }
+        Ok(Some(out))
+    })
+}
+
 /// The bundled policy files: name → (where they first came from, text).
 pub fn policy_files(
     bundle: &Path,
@@ -601,6 +645,9 @@ mod tests {
             scope: Scope::default(),
             policy_set_sha256: String::new(),
             policy_origins: BTreeMap::new(),
+            frameworks_sha256: None,
+            framework_origins: BTreeMap::new(),
+            render_version: None,
             settings: crate::decide::settings::Settings {
                 config: None,
                 policies: None,

@@ -84,7 +84,19 @@ fn verify_folder(
     }
     lines.push(format!("files: {} intact", manifest.files.len()));
     // Re-evaluate the bundled inputs with the bundled policies at the recorded time.
-    let catalog = Catalog::from_named(super::policy_files(bundle, &manifest)?)?;
+    let catalog = Catalog::from_named(
+        super::policy_files(bundle, &manifest)?,
+        super::framework_files(bundle, &manifest)?,
+    )?;
+    if let Some(kept) = &manifest.frameworks_sha256 {
+        if *kept != catalog.frameworks_hash {
+            lines.push(format!(
+                "MISMATCH: the bundled frameworks hash to {}, the manifest says {kept}",
+                catalog.frameworks_hash
+            ));
+            return Ok((false, lines));
+        }
+    }
     if catalog.hash != manifest.policy_set_sha256 {
         lines.push(format!(
             "MISMATCH: the bundled policies hash to {}, the manifest says {}",
@@ -119,11 +131,21 @@ fn verify_folder(
         Some(h) => h.schema_version,
         None => crate::model::load::read_header(&snapshot_path)?.schema_version,
     };
-    if version < crate::model::snapshot::SCHEMA_VERSION {
+    let rendered_here = manifest.render_version == Some(crate::evidence::RENDER_VERSION);
+    if version < crate::model::snapshot::SCHEMA_VERSION || !rendered_here {
+        let why = if version < crate::model::snapshot::SCHEMA_VERSION {
+            format!("a bundle of snapshot schema version {version}")
+        } else {
+            format!(
+                "reports of render version {}, this build writes {}",
+                manifest.render_version.unwrap_or(1),
+                crate::evidence::RENDER_VERSION
+            )
+        };
         return match same_verdicts(bundle, &catalog, &eval, &scorecard)? {
             None => {
                 lines.push(format!(
-                    "re-evaluation: identical verdicts and scores (a bundle of snapshot schema version {version}: its reports were rendered by an earlier build and are proven by their hashes)"
+                    "re-evaluation: identical verdicts and overall score ({why}: its reports were rendered by another build and are proven by their hashes)"
                 ));
                 lines.push("verified".into());
                 Ok((true, lines))

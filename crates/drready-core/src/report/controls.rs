@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::evaluate::catalog::{Catalog, Control, Framework};
+use crate::evaluate::catalog::{Catalog, Control};
 
 /// The catalog as Markdown: a summary table, then one section per control.
 pub fn markdown(catalog: &Catalog) -> String {
@@ -11,25 +11,34 @@ pub fn markdown(catalog: &Catalog) -> String {
     let _ = writeln!(s, "# Controls\n");
     let _ = writeln!(
         s,
-        "Generated from the annotations of the policies in `policies/` by \
+        "Generated from the policies in `policies/` and the framework files in `frameworks/` by \
 `drready controls --format markdown > docs/controls.md`; do not edit by hand (a test fails when \
 this file is stale). {} controls.\n",
         catalog.controls.len()
     );
+    let titles: Vec<&str> = catalog
+        .frameworks
+        .iter()
+        .map(|f| f.title.as_str())
+        .collect();
     let _ = writeln!(
         s,
-        "| Control | Severity | Applies to | SOC 2 | ISO/IEC 27001:2022 | GDPR |"
+        "| Control | Severity | Applies to | {} |",
+        titles.join(" | ")
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---{}|", "|---".repeat(titles.len()));
     for c in &catalog.controls {
+        let cells: Vec<String> = catalog
+            .frameworks
+            .iter()
+            .map(|f| cell(&refs(c, &f.id)))
+            .collect();
         let _ = writeln!(
             s,
-            "| [`{id}`](#{id}) | {} | {} | {} | {} | {} |",
+            "| [`{id}`](#{id}) | {} | {} | {} |",
             c.severity.as_str(),
             cell(&c.resource_types.join(", ")),
-            cell(&refs(c, Framework::Soc2)),
-            cell(&refs(c, Framework::Iso27001)),
-            cell(&refs(c, Framework::Gdpr)),
+            cells.join(" | "),
             id = c.id,
         );
     }
@@ -37,10 +46,10 @@ this file is stale). {} controls.\n",
         let _ = writeln!(s, "\n## {}\n\n{}\n", c.id, c.title);
         let _ = writeln!(s, "- Severity: {}", c.severity.as_str());
         let _ = writeln!(s, "- Applies to: {}", c.resource_types.join(", "));
-        for f in Framework::ALL {
-            let r = refs(c, f);
+        for f in &catalog.frameworks {
+            let r = refs(c, &f.id);
             if !r.is_empty() {
-                let _ = writeln!(s, "- {}: {r}", f.title());
+                let _ = writeln!(s, "- {}: {r}", f.title);
             }
         }
         let reads: Vec<String> = c
@@ -77,9 +86,9 @@ this file is stale). {} controls.\n",
     s
 }
 
-fn refs(c: &Control, f: Framework) -> String {
+fn refs(c: &Control, f: &str) -> String {
     c.frameworks
-        .get(&f)
+        .get(f)
         .map(|v| v.join(", "))
         .unwrap_or_default()
 }

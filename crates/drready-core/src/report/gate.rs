@@ -227,7 +227,7 @@ fn sarif(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         .controls
         .iter()
         .map(|c| {
-            let tags: Vec<String> = c.frameworks.iter().flat_map(|(fw, refs)| refs.iter().map(move |x| format!("{}:{x}", fw.annotation()))).collect();
+            let tags: Vec<String> = c.frameworks.iter().flat_map(|(fw, refs)| refs.iter().map(move |x| format!("{fw}:{x}"))).collect();
             json!({
                 "id": c.id,
                 "name": c.id,

@@ -17,7 +17,7 @@ pub const BUILTIN_TEMPLATE: &str = include_str!("../../../../templates/scorecard
 
 #[derive(Serialize)]
 struct Gauge {
-    title: &'static str,
+    title: String,
     grade: char,
     score_text: String,
     dash: String,
@@ -103,17 +103,17 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
                 .collect()
         })
         .unwrap_or_default();
-    let gauges: Vec<Gauge> = s
+    let gauges: Vec<Gauge> = report
         .scorecard
         .frameworks
         .iter()
         .map(|f| Gauge {
-            title: f.title,
+            title: f.title.clone(),
             grade: f.grade.grade,
             score_text: super::score_text(f.grade.score),
             dash: format!("{:.1}", f.grade.score.unwrap_or(0.0) / 100.0 * 125.66),
             color: color(f.grade.grade),
-            delta: deltas.get(f.title).copied(),
+            delta: deltas.get(&f.title).copied(),
         })
         .collect();
     let charts: Vec<Chart> = eval

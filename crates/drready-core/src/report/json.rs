@@ -87,7 +87,8 @@ struct Document<'a> {
     controls: &'a [crate::evaluate::catalog::Control],
     gaps: &'a [crate::model::snapshot::Gap],
     warnings: &'a [String],
-    not_assessed: &'a [String],
+    not_assessed: Vec<String>,
+    frameworks_sha256: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     comparison: Option<&'a crate::decide::trend::Comparison>,
 }
@@ -136,7 +137,8 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         controls: &report.catalog.controls,
         gaps: &eval.gaps,
         warnings: &eval.warnings,
-        not_assessed: &eval.not_assessed,
+        not_assessed: s.not_assessed,
+        frameworks_sha256: &report.catalog.frameworks_hash,
         comparison: report.comparison,
     };
     // The document is pretty-printed, except its verdicts: one compact verdict a line, so that a

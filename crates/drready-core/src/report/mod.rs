@@ -5,6 +5,7 @@
 //! Everything is sorted here, so every output is deterministic.
 
 pub mod controls;
+pub mod csv;
 pub mod gate;
 pub mod html;
 pub mod json;
@@ -32,6 +33,8 @@ pub enum Format {
     Html,
     /// OSCAL 1.1 assessment results (JSON), for GRC tools.
     Oscal,
+    /// One row per framework requirement, control and resource (compliance CSV).
+    Csv,
 }
 
 pub struct Report<'a> {
@@ -58,6 +61,7 @@ pub fn render(format: Format, report: &Report<'_>, out: &mut dyn Write) -> std::
         Format::Markdown => markdown::render(report, out),
         Format::Html => html::render(report, out),
         Format::Oscal => oscal::render(report, out),
+        Format::Csv => csv::render(report, out),
     }
 }
 
@@ -134,9 +138,111 @@ pub struct Summary {
     pub gap_lines: Vec<String>,
     /// Configuration that matched nothing, or is missing.
     pub warnings: Vec<String>,
-    /// What was not judged at all.
+    /// What was not judged at all: requirements no control evidenced, resource types not
+    /// collected, components with no resource.
     pub not_assessed: Vec<String>,
     pub comparison: Option<crate::decide::trend::Comparison>,
+    /// Per framework: each requirement's status, its controls and the resources that fail them.
+    pub requirements: Vec<FrameworkView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameworkView {
+    pub id: String,
+    pub title: String,
+    pub score: Option<f64>,
+    pub grade: char,
+    pub tally: crate::decide::score::RequirementTally,
+    pub requirements: Vec<RequirementRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequirementRow {
+    pub id: String,
+    pub title: String,
+    /// In words: met, not met, no evidence, not assessed.
+    pub status: &'static str,
+    /// `control (status)` for each mapped control.
+    pub controls: Vec<String>,
+    /// The resources failing (or lacking evidence for) its controls, up to `max_rows` per control.
+    pub resources: Vec<String>,
+    /// How many (control, resource) pairs fail or lack evidence in all.
+    pub count: usize,
+    pub note: Option<String>,
+}
+
+/// Everything not judged: the evaluation's list, then each requirement no control evidenced.
+pub fn not_assessed(report: &Report<'_>) -> Vec<String> {
+    let mut out: Vec<String> = report
+        .eval
+        .not_assessed
+        .iter()
+        .map(|w| crate::util::text::escape(w).into_owned())
+        .collect();
+    for f in &report.scorecard.frameworks {
+        for r in &f.requirements {
+            if let Some(why) = &r.not_assessed {
+                out.push(format!("{} {} ({}): {why}", f.title, r.id, r.title));
+            }
+        }
+    }
+    out
+}
+
+fn requirement_views(
+    report: &Report<'_>,
+    failures: &[Group],
+    no_evidence: &[Group],
+) -> Vec<FrameworkView> {
+    use crate::decide::score::RequirementStatus;
+    report
+        .scorecard
+        .frameworks
+        .iter()
+        .map(|f| FrameworkView {
+            id: f.framework.clone(),
+            title: f.title.clone(),
+            score: f.grade.score,
+            grade: f.grade.grade,
+            tally: f.requirement_tally,
+            requirements: f
+                .requirements
+                .iter()
+                .map(|r| {
+                    let mut resources: Vec<String> = Vec::new();
+                    let mut count = 0;
+                    for c in &r.controls {
+                        let groups = match c.status {
+                            RequirementStatus::NotMet => failures,
+                            RequirementStatus::NoEvidence => no_evidence,
+                            _ => continue,
+                        };
+                        if let Some(g) = groups.iter().find(|g| g.control == c.id) {
+                            count += g.count;
+                            for i in &g.items {
+                                if !resources.contains(&i.name) {
+                                    resources.push(i.name.clone());
+                                }
+                            }
+                        }
+                    }
+                    RequirementRow {
+                        id: crate::util::text::escape(&r.id).into_owned(),
+                        title: crate::util::text::escape(&r.title).into_owned(),
+                        status: r.status.words(),
+                        controls: r
+                            .controls
+                            .iter()
+                            .map(|c| format!("{} ({})", c.id, c.status.words()))
+                            .collect(),
+                        resources,
+                        count,
+                        note: r.not_assessed.clone(),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// A gap as one line: what failed, the error code, where, and the first line of the message.
@@ -299,7 +405,11 @@ pub fn summary(report: &Report<'_>) -> Summary {
             }
         })
         .collect();
+    let failures = groups(report, Status::Fail);
+    let no_evidence = groups(report, Status::NoEvidence);
+    let requirements = requirement_views(report, &failures, &no_evidence);
     Summary {
+        requirements,
         tool_version: crate::VERSION,
         collected_at: rfc3339(eval.collected_at),
         evaluated_at: rfc3339(eval.as_of),
@@ -307,8 +417,8 @@ pub fn summary(report: &Report<'_>) -> Summary {
         policy_set_sha256: report.catalog.hash.clone(),
         scorecard: report.scorecard.clone(),
         components,
-        failures: groups(report, Status::Fail),
-        no_evidence: groups(report, Status::NoEvidence),
+        failures,
+        no_evidence,
         totals: report.scorecard.overall.tally,
         controls: report.catalog.controls.len(),
         gaps: eval.gaps.len(),
@@ -318,11 +428,7 @@ pub fn summary(report: &Report<'_>) -> Summary {
             .iter()
             .map(|w| crate::util::text::escape(w).into_owned())
             .collect(),
-        not_assessed: eval
-            .not_assessed
-            .iter()
-            .map(|w| crate::util::text::escape(w).into_owned())
-            .collect(),
+        not_assessed: not_assessed(report),
         comparison: report.comparison.cloned(),
     }
 }

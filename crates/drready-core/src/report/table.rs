@@ -85,6 +85,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         "Pass",
         "Fail",
         "No evidence",
+        "Requirements met",
     ]);
     for f in &s.scorecard.frameworks {
         let g = &f.grade;
@@ -94,13 +95,18 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             g.grade.to_string()
         };
         t.add_row(vec![
-            Cell::new(f.title),
+            Cell::new(&f.title),
             Cell::new(score_text(g.score)),
             grade_cell(g.grade, grade, color),
             Cell::new(f.controls),
             Cell::new(g.tally.pass),
             Cell::new(g.tally.fail),
             Cell::new(g.tally.no_evidence),
+            Cell::new(format!(
+                "{}/{}",
+                f.requirement_tally.met,
+                f.requirements.len()
+            )),
         ]);
     }
     let o = &s.scorecard.overall;
@@ -126,6 +132,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         Cell::new(o.tally.pass),
         Cell::new(o.tally.fail),
         Cell::new(o.tally.no_evidence),
+        Cell::new(""),
     ]);
     writeln!(out, "{t}")?;
 
@@ -176,6 +183,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         }
     }
 
+    write_requirements(out, &s.requirements)?;
     write_groups(out, "Failing controls", &s.failures, color, "Why")?;
     write_groups(out, "No evidence", &s.no_evidence, color, "Cause")?;
     write_list(out, "Collection gaps", &s.gap_lines, super::MAX_LISTED)?;
@@ -223,6 +231,47 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// A titled list, one line an entry; past `max`, how many more (JSON lists every one).
+/// Per framework: the tally of requirement statuses, then every requirement not met or without
+/// evidence, with its controls and resources (those not assessed are in their own list).
+fn write_requirements(out: &mut dyn Write, views: &[super::FrameworkView]) -> std::io::Result<()> {
+    writeln!(out, "\nRequirements")?;
+    for f in views {
+        writeln!(
+            out,
+            "{}: {} met · {} not met · {} no evidence · {} not assessed",
+            f.title, f.tally.met, f.tally.not_met, f.tally.no_evidence, f.tally.not_assessed
+        )?;
+        for r in f
+            .requirements
+            .iter()
+            .filter(|r| r.status == "not met" || r.status == "no evidence")
+        {
+            let shown = r.resources.len().min(5);
+            let more = if r.resources.len() > shown {
+                ", …"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "  {:<11} {} {}: {}; on {}{more} ({} finding(s))",
+                r.status,
+                r.id,
+                r.title,
+                r.controls
+                    .iter()
+                    .filter(|c| c.ends_with("(not met)") || c.ends_with("(no evidence)"))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                r.resources[..shown].join(", "),
+                r.count,
+            )?;
+        }
+    }
+    Ok(())
+}
+
 fn write_list(
     out: &mut dyn Write,
     title: &str,
