@@ -556,3 +556,100 @@ fn a_bundle_of_snapshot_schema_version_1_still_verifies() {
             "MISMATCH: re-evaluating gives `fail`",
         ));
 }
+
+/// Four audits into one evidence folder: each manifest names the one before it, and `verify
+/// --chain` proves the folder whole, or names the bundle where an edit, a removal or an insertion
+/// broke it.
+#[test]
+fn bundles_are_chained_and_the_chain_catches_edits_removals_and_insertions() {
+    let dir = TempDir::new().unwrap();
+    let bundles: Vec<PathBuf> = (0..4).map(|_| bundle(dir.path(), &[])).collect();
+    let folder = bundles[0].parent().unwrap().to_path_buf();
+    let manifest = |b: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(b.join("manifest.json")).unwrap()).unwrap()
+    };
+    let sha = |b: &Path| {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(std::fs::read(b.join("manifest.json")).unwrap());
+        d.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    };
+    assert!(manifest(&bundles[0])["previous_manifest_sha256"].is_null());
+    for pair in bundles.windows(2) {
+        assert_eq!(
+            manifest(&pair[1])["previous_manifest_sha256"],
+            sha(&pair[0])
+        );
+    }
+    // Provenance: the example, its snapshot's hash, the documents and tests read, the build.
+    let p = &manifest(&bundles[1])["provenance"];
+    assert_eq!(p["source"], "example");
+    assert_eq!(p["snapshot_path"], "evidence/example/snapshot.json");
+    assert!(p["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["path"] == "evidence/example/dr-tests/2025-2026.jsonl"
+            && i["sha256"].as_str().unwrap().len() == 64));
+    assert!(p["build"].as_str().unwrap().starts_with("drready "));
+    let chain = |dir: &Path| {
+        drready()
+            .args(["evidence", "verify", "--chain", dir.to_str().unwrap()])
+            .assert()
+    };
+    chain(&folder).code(0).stdout(predicate::str::contains(
+        "chain: 4 bundle(s), every link intact",
+    ));
+
+    // Edited: a manifest rewritten (its files still hash right) breaks the next link.
+    let edited = dir.path().join("edited");
+    copy_dir(&folder, &edited);
+    let second = edited.join(bundles[1].file_name().unwrap());
+    edit_manifest(&second, |m| m["created_at"] = "2020-01-01T00:00:00Z".into());
+    chain(&edited).code(1).stdout(
+        predicate::str::contains(format!(
+            "MISMATCH: {} follows a manifest",
+            bundles[2].file_name().unwrap().to_string_lossy()
+        ))
+        .and(predicate::str::contains("chain: BROKEN")),
+    );
+    // Removed: the bundle after the gap names a manifest that is not there.
+    let removed = dir.path().join("removed");
+    copy_dir(&folder, &removed);
+    std::fs::remove_dir_all(removed.join(bundles[1].file_name().unwrap())).unwrap();
+    chain(&removed)
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "MISMATCH: {} follows a manifest",
+            bundles[2].file_name().unwrap().to_string_lossy()
+        )));
+    // The oldest removed: the new first names a predecessor the folder lacks.
+    let head = dir.path().join("head");
+    copy_dir(&folder, &head);
+    std::fs::remove_dir_all(head.join(bundles[0].file_name().unwrap())).unwrap();
+    chain(&head)
+        .code(1)
+        .stdout(predicate::str::contains("which is not in the folder"));
+    // Inserted: a bundle audited elsewhere, put in the folder, names no predecessor there.
+    let inserted = dir.path().join("inserted");
+    copy_dir(&folder, &inserted);
+    let other = bundle(&dir.path().join("other"), &[]);
+    copy_dir(&other, &inserted.join("99991231T235959Z"));
+    chain(&inserted).code(1).stdout(predicate::str::contains(
+        "MISMATCH: 99991231T235959Z names no previous bundle",
+    ));
+    // A provenance that does not describe the bundle: another collector, another snapshot.
+    edit_manifest(&bundles[3], |m| {
+        m["provenance"]["collected_by"] = "arn:aws:iam::999999999999:user/mallory".into()
+    });
+    verify(&bundles[3], &[])
+        .code(1)
+        .stdout(predicate::str::contains("the manifest says collected by"));
+    edit_manifest(&bundles[2], |m| {
+        m["provenance"]["snapshot_sha256"] = "00".into()
+    });
+    verify(&bundles[2], &[])
+        .code(1)
+        .stdout(predicate::str::contains(
+            "provenance names snapshot SHA-256 00",
+        ));
+}

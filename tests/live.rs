@@ -103,6 +103,18 @@ fn a_live_audit_judges_what_was_planted() {
         .args(["evidence", "verify", &bundle])
         .assert()
         .code(0);
+    // Its provenance: collected live, by the identity STS names (moto's default caller).
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(std::path::Path::new(&bundle).join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["provenance"]["source"], "live");
+    let caller = manifest["provenance"]["collected_by"].as_str().unwrap();
+    assert!(
+        caller.starts_with("arn:aws:") && caller.contains("123456789012"),
+        "{caller}"
+    );
+    assert_eq!(manifest["scope"]["collected_by"], caller);
     let snapshot: Value = serde_json::from_str(
         &std::fs::read_to_string(std::path::Path::new(&bundle).join("inputs/snapshot.json"))
             .unwrap(),

@@ -194,9 +194,17 @@ pub(super) fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<Exit, Error>
                 crate::sources::example::SNAPSHOT.as_bytes().to_vec(),
             ),
         };
+        let origin = match (&args.snapshot, args.example) {
+            (Some(p), _) => ("file", Some(p.display().to_string())),
+            (None, false) => ("live", None),
+            (None, true) => (
+                "example",
+                Some(crate::sources::example::SNAPSHOT_PATH.to_string()),
+            ),
+        };
         let bundle = write_bundle(
             &report,
-            snapshot,
+            (snapshot, origin.0, origin.1),
             config_text,
             &collected,
             &args.evidence,
@@ -252,9 +260,12 @@ pub(super) fn bundle_reports<'r>(
     ]
 }
 
+/// The snapshot to bundle, where it came from (`live`, `file`, `example`) and its path.
+pub(super) type Origin<'a> = (crate::evidence::Content<'a>, &'static str, Option<String>);
+
 pub(super) fn write_bundle(
     report: &Report<'_>,
-    snapshot: crate::evidence::Content,
+    snapshot: Origin<'_>,
     config_text: Vec<u8>,
     collected: &Collected,
     args: &EvidenceArgs,
@@ -274,7 +285,7 @@ pub(super) fn write_bundle(
 /// A bundle with extra files (the remediation log).
 pub(super) fn write_bundle_with(
     report: &Report<'_>,
-    snapshot: crate::evidence::Content,
+    (snapshot, source, snapshot_path): Origin<'_>,
     config_text: Vec<u8>,
     collected: &Collected,
     args: &EvidenceArgs,
@@ -343,6 +354,15 @@ pub(super) fn write_bundle_with(
             .map(|(n, (o, _))| (n.clone(), o.clone()))
             .collect(),
         render_version: Some(crate::evidence::RENDER_VERSION),
+        provenance: Some(crate::evidence::Provenance {
+            source: source.to_string(),
+            snapshot_path,
+            snapshot_sha256: String::new(),
+            collected_by: eval.scope.collected_by.clone(),
+            inputs: collected.inputs.clone(),
+            build: crate::evidence::build(),
+        }),
+        previous_manifest_sha256: None,
         settings: report.settings.clone(),
         files: Vec::new(),
     };

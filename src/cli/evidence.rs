@@ -8,11 +8,15 @@ pub enum EvidenceCommand {
     /// Check a bundle (folder or `.tar.gz`): hashes, signature, and a re-evaluation of its inputs.
     /// Exit 0 intact, 1 at the first mismatch, 2 when it cannot be read
     Verify {
-        /// The bundle folder or archive
+        /// The bundle folder or archive (with `--chain`: the evidence folder holding the bundles)
         path: PathBuf,
         /// Check the signature with this public key (from `drready evidence keygen`)
         #[arg(long, value_name = "FILE")]
         public_key: Option<PathBuf>,
+        /// Verify every bundle of the folder and the chain of manifests between them: an edited,
+        /// removed or inserted bundle breaks it
+        #[arg(long)]
+        chain: bool,
     },
     /// Make an Ed25519 key pair: `PREFIX.key` (secret) and `PREFIX.pub`
     Keygen {
@@ -25,6 +29,7 @@ pub enum EvidenceCommand {
 pub(super) fn verify_bundle(
     path: &Path,
     public_key: Option<&Path>,
+    chain: bool,
     out: &mut dyn Write,
 ) -> Result<Exit, Error> {
     let w = |e| Error::io("writing output", e);
@@ -32,7 +37,11 @@ pub(super) fn verify_bundle(
         Some(p) => Some(crate::evidence::verifying_key(p)?),
         None => None,
     };
-    let (ok, lines) = crate::evidence::verify::verify(path, public.as_ref(), &reproduce_reports)?;
+    let (ok, lines) = if chain {
+        crate::evidence::verify::verify_chain(path, public.as_ref(), &reproduce_reports)?
+    } else {
+        crate::evidence::verify::verify(path, public.as_ref(), &reproduce_reports)?
+    };
     for l in lines {
         if l.starts_with("WARNING:") {
             eprintln!("{l}");

@@ -211,9 +211,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Exit, Error> {
         }
         Command::Docs(DocsCommand::Inspect(args)) => docs::docs_inspect(args, out),
         Command::Gate(args) => gate::gate_plan(args, out),
-        Command::Evidence(EvidenceCommand::Verify { path, public_key }) => {
-            evidence::verify_bundle(&path, public_key.as_deref(), out)
-        }
+        Command::Evidence(EvidenceCommand::Verify {
+            path,
+            public_key,
+            chain,
+        }) => evidence::verify_bundle(&path, public_key.as_deref(), chain, out),
         Command::Evidence(EvidenceCommand::Keygen { out: prefix }) => {
             let (secret, public) = crate::evidence::keygen()?;
             let key = prefix.with_extension("key");
@@ -322,6 +324,8 @@ pub struct Collected {
     pub documents: Vec<crate::model::snapshot::Document>,
     pub dr_tests: Vec<crate::model::snapshot::DrTest>,
     pub gaps: Vec<crate::model::snapshot::Gap>,
+    /// The document and test-history files read, with their SHA-256 (a bundle's provenance).
+    pub inputs: Vec<crate::evidence::InputFile>,
 }
 
 pub fn collect_files(config: &Config, files: &dyn Files) -> Result<Collected, Error> {
@@ -329,9 +333,24 @@ pub fn collect_files(config: &Config, files: &dyn Files) -> Result<Collected, Er
     let (test_files, test_gaps) = dr_tests::find(&config.test_globs, &config.base, files)?;
     gaps.extend(test_gaps);
     let dr_tests = dr_tests::load(&test_files, files)?;
+    let mut paths: Vec<PathBuf> = documents.iter().map(|d| PathBuf::from(&d.path)).collect();
+    paths.extend(test_files.iter().cloned());
+    paths.sort();
+    paths.dedup();
+    // A file that cannot be read again is left out here: its gap is already in the snapshot.
+    let inputs = paths
+        .iter()
+        .filter_map(|p| {
+            files.read(p).ok().map(|bytes| crate::evidence::InputFile {
+                path: p.display().to_string(),
+                sha256: crate::evidence::sha256_hex(&bytes),
+            })
+        })
+        .collect();
     Ok(Collected {
         documents,
         dr_tests,
         gaps,
+        inputs,
     })
 }

@@ -209,9 +209,13 @@ fn bundle(
         None => Vec::new(),
     };
     let snapshot = match (&args.snapshot, bytes) {
-        (Some(p), _) => crate::evidence::Content::File(p.clone()),
-        (None, Some(b)) => crate::evidence::Content::Bytes(b),
-        (None, None) => crate::evidence::Content::Bytes(Vec::new()),
+        (Some(p), _) => (
+            crate::evidence::Content::File(p.clone()),
+            "file",
+            Some(p.display().to_string()),
+        ),
+        (None, Some(b)) => (crate::evidence::Content::Bytes(b), "live", None),
+        (None, None) => (crate::evidence::Content::Bytes(Vec::new()), "live", None),
     };
     let log = serde_json::to_vec_pretty(plan).map_err(|e| Error::Other(e.to_string()))?;
     let bundle = write_bundle_with(

@@ -81,6 +81,7 @@ pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Erro
                 .dr_region
                 .clone()
                 .or_else(|| config.scope.dr_region.clone()),
+            collected_by: session.caller.clone(),
         },
         components: Vec::new(),
         documents: Vec::new(),

@@ -491,28 +491,33 @@ async fn accounts(
     base: &SdkConfig,
     config: &Config,
     recorder: &Recorder,
-) -> Result<Vec<Account>, Error> {
+) -> Result<(Vec<Account>, Option<String>), Error> {
+    // Who collects: recorded in the snapshot, so a bundle says which identity gathered its evidence.
+    let conf = aws_sdk_sts::config::Builder::from(base)
+        .interceptor(recorder.clone())
+        .build();
+    let who = aws_sdk_sts::Client::from_conf(conf)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            let f = failure(&e);
+            Error::Other(format!(
+                "cannot identify the AWS account (sts:GetCallerIdentity): {}{}; check the credentials (environment, --profile, SSO)",
+                f.code.map(|c| format!("{c}: ")).unwrap_or_default(),
+                f.message
+            ))
+        })?;
+    let caller = who.arn().map(str::to_string);
     if config.accounts.is_empty() {
-        let conf = aws_sdk_sts::config::Builder::from(base)
-            .interceptor(recorder.clone())
-            .build();
-        let who = aws_sdk_sts::Client::from_conf(conf)
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| {
-                let f = failure(&e);
-                Error::Other(format!(
-                    "cannot identify the AWS account (sts:GetCallerIdentity): {}{}; check the credentials (environment, --profile, SSO)",
-                    f.code.map(|c| format!("{c}: ")).unwrap_or_default(),
-                    f.message
-                ))
-            })?;
         let id = who.account().unwrap_or_default().to_string();
-        return Ok(vec![Account {
-            id,
-            sdk: base.clone(),
-        }]);
+        return Ok((
+            vec![Account {
+                id,
+                sdk: base.clone(),
+            }],
+            caller,
+        ));
     }
     let mut out = Vec::new();
     for a in &config.accounts {
@@ -534,7 +539,7 @@ async fn accounts(
             sdk,
         });
     }
-    Ok(out)
+    Ok((out, caller))
 }
 
 /// The regions to collect: the flags', else the config's, else the SDK's default; the DR region
@@ -575,6 +580,8 @@ fn regions(opts: &Options, config: &Config, base: &SdkConfig) -> Result<Vec<Stri
 /// What every AWS session shares: the accounts' configurations, the regions, one call limit.
 pub(super) struct Session {
     pub(super) accounts: Vec<Account>,
+    /// The collecting identity's ARN (STS GetCallerIdentity of the base credentials).
+    pub(super) caller: Option<String>,
     pub(super) regions: Vec<String>,
     pub(super) recorder: Recorder,
     limit: Arc<Semaphore>,
@@ -596,9 +603,10 @@ impl Session {
         } else {
             base
         };
-        let accounts = accounts(&base, config, &recorder).await?;
+        let (accounts, caller) = accounts(&base, config, &recorder).await?;
         Ok(Session {
             accounts,
+            caller,
             regions,
             recorder,
             limit: Arc::new(Semaphore::new(config.collect.concurrency.max(1))),

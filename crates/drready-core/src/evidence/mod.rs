@@ -79,8 +79,91 @@ pub struct Manifest {
     /// a build with the same version reproduces them byte for byte.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub render_version: Option<u32>,
+    /// Where the evidence came from and who gathered it (absent in bundles of earlier builds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+    /// The SHA-256 of the manifest of the bundle before this one in the same evidence folder (the
+    /// newest by name when this one was written); absent for the first. `verify --chain` follows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_manifest_sha256: Option<String>,
     pub settings: crate::decide::settings::Settings,
     pub files: Vec<FileEntry>,
+}
+
+/// Where a bundle's evidence came from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// `live` (collected by this run from AWS), `file` (`--snapshot`) or `example`.
+    pub source: String,
+    /// The snapshot file as given, for `file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_path: Option<String>,
+    /// SHA-256 of the snapshot as judged (the bundled `inputs/snapshot.json`).
+    pub snapshot_sha256: String,
+    /// The identity that collected the snapshot (the caller's ARN from STS), as the snapshot's
+    /// scope records it; a file's claim is only as good as the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_by: Option<String>,
+    /// Every DR document and test-history file read, with its SHA-256.
+    #[serde(default)]
+    pub inputs: Vec<InputFile>,
+    /// The build that wrote the bundle.
+    pub build: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InputFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// This build, as a bundle names it.
+pub fn build() -> String {
+    format!(
+        "drready {} ({}/{})",
+        crate::VERSION,
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+/// SHA-256 (hex) of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// The bundle folders of an evidence folder, oldest first (bundle names are UTC stamps, a second
+/// bundle of the same second gets `-2`, so name order is time order).
+pub fn bundles_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !name.starts_with('.') && path.join(MANIFEST).is_file() {
+            out.push(path);
+        }
+    }
+    out.sort_by_key(|p| bundle_order(p));
+    Ok(out)
+}
+
+/// (stamp, n) of a bundle named `STAMP` or `STAMP-n`.
+fn bundle_order(p: &Path) -> (String, u32) {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match name.rsplit_once('-') {
+        Some((stamp, n)) if n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty() => {
+            (stamp.to_string(), n.parse().unwrap_or(0))
+        }
+        _ => (name, 1),
+    }
 }
 
 /// What the audit read besides the snapshot.
@@ -197,7 +280,23 @@ pub fn write(
             });
         }
         entries.sort_by(|a, b| a.path.cmp(&b.path));
+        if let Some(p) = &mut manifest.provenance {
+            if let Some(e) = entries.iter().find(|e| e.path == "inputs/snapshot.json") {
+                p.snapshot_sha256 = e.sha256.clone();
+            }
+        }
         manifest.files = entries;
+        // The chain: the newest bundle already in this folder.
+        manifest.previous_manifest_sha256 = match bundles_in(parent)
+            .map_err(io(format!("reading `{}`", parent.display())))?
+            .last()
+        {
+            Some(prev) => Some(sha256_hex(
+                &std::fs::read(prev.join(MANIFEST))
+                    .map_err(io(format!("reading `{}`", prev.join(MANIFEST).display())))?,
+            )),
+            None => None,
+        };
         let text = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Other(e.to_string()))?;
         std::fs::write(tmp.join(MANIFEST), &text)
             .map_err(io(format!("writing `{}`", tmp.join(MANIFEST).display())))?;
@@ -387,6 +486,26 @@ pub fn check_manifest_fields(
             "the manifest's scope {:?} is not the snapshot's {:?}",
             manifest.scope, eval.scope
         )));
+    }
+    if let Some(p) = &manifest.provenance {
+        let kept = manifest
+            .files
+            .iter()
+            .find(|f| f.path == "inputs/snapshot.json")
+            .map(|f| f.sha256.as_str());
+        if kept != Some(p.snapshot_sha256.as_str()) {
+            return Ok(Some(format!(
+                "the manifest's provenance names snapshot SHA-256 {}, the bundled snapshot has {}",
+                p.snapshot_sha256,
+                kept.unwrap_or("none")
+            )));
+        }
+        if p.collected_by != eval.scope.collected_by {
+            return Ok(Some(format!(
+                "the manifest says collected by {:?}, the snapshot {:?}",
+                p.collected_by, eval.scope.collected_by
+            )));
+        }
     }
     let path = bundle.join("verdicts.json");
     let file = std::fs::File::open(&path).map_err(|e| InputError::io(&path, &e))?;
@@ -648,6 +767,8 @@ mod tests {
             frameworks_sha256: None,
             framework_origins: BTreeMap::new(),
             render_version: None,
+            provenance: None,
+            previous_manifest_sha256: None,
             settings: crate::decide::settings::Settings {
                 config: None,
                 policies: None,

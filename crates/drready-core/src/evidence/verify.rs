@@ -48,6 +48,98 @@ pub fn verify(
     })
 }
 
+/// Verify every bundle of an evidence folder and the chain between them: each bundle's
+/// `previous_manifest_sha256` must be the SHA-256 of the manifest of the bundle before it. An
+/// edited bundle fails its own verification (or, rewritten consistently, breaks the next link); a
+/// removed or inserted one breaks a link. Bundles written before chaining may only lead the
+/// folder. (intact, lines).
+pub fn verify_chain(
+    dir: &Path,
+    public: Option<&VerifyingKey>,
+    reproduce: &Reproduce,
+) -> Result<(bool, Vec<String>), Error> {
+    let bundles =
+        super::bundles_in(dir).map_err(|e| Error::io(format!("reading `{}`", dir.display()), e))?;
+    let mut lines = Vec::new();
+    if bundles.is_empty() {
+        lines.push(format!("MISMATCH: `{}` holds no bundle", dir.display()));
+        return Ok((false, lines));
+    }
+    let mut ok = true;
+    let mut previous: Option<(String, String)> = None; // (name, manifest SHA-256)
+    let mut unchained = 0usize;
+    let mut chained = false;
+    for b in &bundles {
+        let name = b
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (intact, found) = verify(b, public, reproduce)?;
+        if !intact {
+            ok = false;
+            let why = found
+                .iter()
+                .find(|l| l.starts_with("MISMATCH"))
+                .cloned()
+                .unwrap_or_default();
+            lines.push(format!("{name}: {why}"));
+        }
+        let bytes = std::fs::read(b.join(super::MANIFEST)).map_err(|e| {
+            Error::io(
+                format!("reading `{}`", b.join(super::MANIFEST).display()),
+                e,
+            )
+        })?;
+        let manifest = super::read_manifest(b)?;
+        let hash = super::sha256_hex(&bytes);
+        // A bundle of this build with no predecessor starts the chain; one of an earlier build
+        // (no provenance) was written before bundles were chained.
+        let starts = manifest.provenance.is_some();
+        match (&previous, &manifest.previous_manifest_sha256) {
+            (_, None) if !starts && !chained => unchained += 1,
+            (None, None) => chained = true,
+            (Some(_), None) if !chained => chained = true,
+            (Some((before, _)), None) => {
+                ok = false;
+                lines.push(format!(
+                    "MISMATCH: {name} names no previous bundle, yet {before} comes before it: a bundle was inserted, or its manifest rewritten"
+                ));
+            }
+            (None, Some(p)) => {
+                ok = false;
+                chained = true;
+                lines.push(format!(
+                    "MISMATCH: {name} follows a bundle whose manifest has SHA-256 {p}, which is not in the folder: a bundle before it was removed"
+                ));
+            }
+            (Some((before, h)), Some(p)) => {
+                chained = true;
+                if p != h {
+                    ok = false;
+                    lines.push(format!(
+                        "MISMATCH: {name} follows a manifest with SHA-256 {p}, but the bundle before it ({before}) has {h}: a bundle was removed, inserted or rewritten"
+                    ));
+                }
+            }
+        }
+        if intact {
+            lines.push(format!("{name}: verified"));
+        }
+        previous = Some((name, hash));
+    }
+    if unchained > 0 {
+        lines.push(format!(
+            "WARNING: the first {unchained} bundle(s) were written before bundles were chained: their order is not proven"
+        ));
+    }
+    lines.push(if ok {
+        format!("chain: {} bundle(s), every link intact", bundles.len())
+    } else {
+        "chain: BROKEN".to_string()
+    });
+    Ok((ok, lines))
+}
+
 /// Check a bundle folder; (intact, what was found), stopping at the first mismatch.
 fn verify_folder(
     bundle: &Path,

@@ -99,6 +99,10 @@ pub struct Scope {
     /// The region that must hold copies and replicas for cross-region recovery.
     #[serde(default)]
     pub dr_region: Option<String>,
+    /// The identity that collected the snapshot: the caller's ARN from STS GetCallerIdentity
+    /// (before any `[[accounts]]` role is assumed). Absent for snapshots from files and plans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_by: Option<String>,
 }
 
 /// A logical component and its recovery targets. Durations are in seconds.

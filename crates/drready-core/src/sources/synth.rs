@@ -204,6 +204,7 @@ pub fn write(out: &mut dyn Write, n: usize, seed: u64) -> std::io::Result<()> {
         accounts: (0..7).map(|i| format!("1000000000{i:02}")).collect(),
         regions: REGIONS.iter().map(|r| (*r).to_string()).collect(),
         dr_region: Some("us-west-2".into()),
+        collected_by: None,
     };
     write!(
         out,

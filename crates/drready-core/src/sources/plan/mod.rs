@@ -170,6 +170,7 @@ pub fn read(
             accounts: Vec::new(),
             regions: regions.into_iter().collect(),
             dr_region: None,
+            collected_by: None,
         },
         components: Vec::new(),
         documents: Vec::new(),
