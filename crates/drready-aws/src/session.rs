@@ -493,14 +493,17 @@ async fn accounts(
     recorder: &Recorder,
 ) -> Result<(Vec<Account>, Option<String>), Error> {
     // Who collects: recorded in the snapshot, so a bundle says which identity gathered its evidence.
+    // Without `[[accounts]]` the answer also names the account, so a failure ends the run; with
+    // them, each role's own failure is a gap, and the collector is then simply unknown.
     let conf = aws_sdk_sts::config::Builder::from(base)
         .interceptor(recorder.clone())
         .build();
     let who = aws_sdk_sts::Client::from_conf(conf)
         .get_caller_identity()
         .send()
-        .await
-        .map_err(|e| {
+        .await;
+    if config.accounts.is_empty() {
+        let who = who.map_err(|e| {
             let f = failure(&e);
             Error::Other(format!(
                 "cannot identify the AWS account (sts:GetCallerIdentity): {}{}; check the credentials (environment, --profile, SSO)",
@@ -508,17 +511,16 @@ async fn accounts(
                 f.message
             ))
         })?;
-    let caller = who.arn().map(str::to_string);
-    if config.accounts.is_empty() {
         let id = who.account().unwrap_or_default().to_string();
         return Ok((
             vec![Account {
                 id,
                 sdk: base.clone(),
             }],
-            caller,
+            who.arn().map(str::to_string),
         ));
     }
+    let caller = who.ok().and_then(|w| w.arn().map(str::to_string));
     let mut out = Vec::new();
     for a in &config.accounts {
         let mut provider = aws_config::sts::AssumeRoleProvider::builder(&a.role_arn)
