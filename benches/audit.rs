@@ -81,10 +81,13 @@ fn gate(dir: &Path, catalog: &Catalog) {
     );
     let mut sink = std::io::sink();
     let empty = std::collections::BTreeMap::new();
+    let lines = drready::sources::plan::address_lines(&text);
     let report = drready::report::gate::GateReport {
         catalog,
         outcome: &outcome,
         plan: "plan.json",
+        plan_uri: "plan.json",
+        lines: &lines,
         format_version: "1.2",
         terraform_version: "1.9.8",
         actions: &empty,

@@ -69,10 +69,14 @@ pub(super) fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<Exit, Err
         write_replacing(p, &outcome.baseline().to_text()?)?;
     }
     let plan_name = args.plan.display().to_string();
+    let plan_uri = repo_relative(&args.plan);
+    let lines = crate::sources::plan::address_lines(&text);
     let report = report::gate::GateReport {
         catalog: &catalog,
         outcome: &outcome,
         plan: &plan_name,
+        plan_uri: &plan_uri,
+        lines: &lines,
         format_version: &planned.format_version,
         terraform_version: &planned.terraform_version,
         actions: &planned.actions,
@@ -86,6 +90,33 @@ pub(super) fn gate_plan(args: GateArgs, out: &mut dyn Write) -> Result<Exit, Err
     report::gate::render(args.format, &report, out)
         .map_err(|e| Error::io("writing the report", e))?;
     Ok(Exit::from(outcome.decision))
+}
+
+/// The file relative to the root of the git repository holding it (forward slashes), as code
+/// scanning expects; outside a repository, relative to the current folder where it is under it.
+fn repo_relative(path: &Path) -> String {
+    let slashes = |p: &Path| {
+        p.components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let Ok(abs) = std::fs::canonicalize(path) else {
+        return slashes(path);
+    };
+    if let Some(root) = abs.ancestors().skip(1).find(|a| a.join(".git").exists()) {
+        if let Ok(rel) = abs.strip_prefix(root) {
+            return slashes(rel);
+        }
+    }
+    match std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok())
+        .and_then(|d| abs.strip_prefix(d).ok().map(Path::to_path_buf))
+    {
+        Some(rel) => slashes(&rel),
+        None => slashes(&abs),
+    }
 }
 
 fn read_small(path: &Path) -> Result<String, InputError> {

@@ -24,6 +24,10 @@ pub struct GateReport<'a> {
     pub outcome: &'a GateOutcome,
     /// The plan file as given.
     pub plan: &'a str,
+    /// The plan file relative to the repository root (forward slashes), for SARIF.
+    pub plan_uri: &'a str,
+    /// The line of each resource's entry in the plan's `resource_changes`, by address.
+    pub lines: &'a std::collections::HashMap<String, usize>,
     pub format_version: &'a str,
     pub terraform_version: &'a str,
     pub actions: &'a BTreeMap<String, usize>,
@@ -134,6 +138,24 @@ fn md_cell(s: &str) -> String {
     crate::report::markdown::cell(s)
 }
 
+/// A code span for a table cell: backslashes and emphasis characters are literal inside code
+/// spans, so only the pipe (which GitHub's table parser reads first) is escaped, control
+/// characters are shown escaped, and a backtick in the text widens the fence.
+pub fn md_code(s: &str) -> String {
+    let text = crate::util::text::escape(s)
+        .replace(['\n', '\r'], " ")
+        .replace('|', "\\|");
+    if text.contains('`') {
+        format!("`` {text} ``")
+    } else {
+        format!("`{text}`")
+    }
+}
+
+/// GitHub's limit on a comment (and a step summary) is 65,536 characters; the gate's Markdown
+/// stops adding rows before it and says how many it left out.
+pub const MARKDOWN_MAX_CHARS: usize = 65_536;
+
 fn markdown(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let o = r.outcome;
     let icon = if o.decision == Decision::Pass {
@@ -141,15 +163,18 @@ fn markdown(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     } else {
         "❌"
     };
-    writeln!(out, "### {icon} drready DR gate: {}\n", verdict_line(o))?;
+    let mut head = String::new();
+    let w = &mut head;
+    use std::fmt::Write as _;
+    let _ = writeln!(w, "### {icon} drready DR gate: {}\n", verdict_line(o));
     let changes: Vec<String> = r.actions.iter().map(|(a, n)| format!("{n} {a}")).collect();
-    writeln!(
-        out,
-        "Plan `{}` (Terraform {}): {}.\n",
-        md_cell(r.plan),
+    let _ = writeln!(
+        w,
+        "Plan {} (Terraform {}): {}.\n",
+        md_code(r.plan),
         md_cell(r.terraform_version),
         changes.join(", ")
-    )?;
+    );
     let mut by_status: BTreeMap<FindingStatus, usize> = BTreeMap::new();
     for f in &o.findings {
         *by_status.entry(f.status).or_insert(0) += 1;
@@ -158,8 +183,8 @@ fn markdown(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         .iter()
         .map(|(s, n)| format!("{n} {}", s.as_str()))
         .collect();
-    writeln!(
-        out,
+    let _ = writeln!(
+        w,
         "{} pass · {} · {} not applicable\n",
         o.passed,
         if counts.is_empty() {
@@ -168,11 +193,16 @@ fn markdown(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             counts.join(" · ")
         },
         o.not_applicable
-    )?;
+    );
+    out.write_all(head.as_bytes())?;
+    let mut used = head.chars().count();
     if !o.findings.is_empty() {
-        writeln!(out, "| | Severity | Control | Resource | Why |")?;
-        writeln!(out, "|---|---|---|---|---|")?;
-        for f in &o.findings {
+        let header = "| | Severity | Control | Resource | Why |\n|---|---|---|---|---|\n";
+        out.write_all(header.as_bytes())?;
+        used += header.chars().count();
+        // Room kept for the closing line that says what was left out.
+        let budget = MARKDOWN_MAX_CHARS - 400;
+        for (shown, f) in o.findings.iter().enumerate() {
             let mark = match f.status {
                 FindingStatus::Fail | FindingStatus::WaiverExpired if f.severity >= o.fail_on => {
                     "❌"
@@ -191,14 +221,24 @@ fn markdown(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
                     md_cell(&w.justification)
                 ));
             }
-            writeln!(
-                out,
-                "| {mark} {} | {} | `{}` | `{}` | {why} |",
+            let row = format!(
+                "| {mark} {} | {} | {} | {} | {why} |\n",
                 f.status.as_str(),
                 f.severity.as_str(),
-                f.control,
-                md_cell(&f.resource)
-            )?;
+                md_code(&f.control),
+                md_code(&f.resource)
+            );
+            let len = row.chars().count();
+            if used + len > budget {
+                writeln!(
+                    out,
+                    "\n… and {} more finding(s) not shown: a pull-request comment holds at most {MARKDOWN_MAX_CHARS} characters (every finding is in `--format json`, `sarif` and `junit`).",
+                    o.findings.len() - shown
+                )?;
+                return Ok(());
+            }
+            used += len;
+            out.write_all(row.as_bytes())?;
         }
     }
     Ok(())
@@ -221,18 +261,26 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
+/// GitHub code scanning accepts at most 25,000 results per run.
+pub const SARIF_MAX_RESULTS: usize = 25_000;
+
+/// Where each control is documented.
+pub const HELP_URI: &str = "https://drready.dev/docs/controls";
+
 fn sarif(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let rules: Vec<serde_json::Value> = r
         .catalog
         .controls
         .iter()
         .map(|c| {
-            let tags: Vec<String> = c.frameworks.iter().flat_map(|(fw, refs)| refs.iter().map(move |x| format!("{fw}:{x}"))).collect();
+            let mut tags: Vec<String> = vec!["drready".into(), "disaster-recovery".into(), c.severity.as_str().into()];
+            tags.extend(c.frameworks.iter().flat_map(|(fw, refs)| refs.iter().map(move |x| format!("{fw}:{x}"))));
             json!({
                 "id": c.id,
                 "name": c.id,
                 "shortDescription": { "text": c.title },
                 "fullDescription": { "text": c.title },
+                "helpUri": format!("{HELP_URI}#{}", c.id),
                 "help": { "text": format!("{} Remediation: {}.", c.title, c.remediation.as_deref().unwrap_or("see the control")) },
                 "defaultConfiguration": { "level": level(c.severity) },
                 "properties": { "tags": tags, "security-severity": security_severity(c.severity), "severity": c.severity.as_str() },
@@ -246,11 +294,25 @@ fn sarif(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         .enumerate()
         .map(|(i, c)| (c.id.as_str(), i))
         .collect();
-    let results: Vec<serde_json::Value> = r
-        .outcome
-        .findings
-        .iter()
+    // Blocking findings first, so that a cut keeps what fails the build.
+    let mut order: Vec<&crate::decide::gate::Finding> = r.outcome.findings.iter().collect();
+    order.sort_by_key(|f| {
+        (
+            !(f.status.blocks() && f.severity >= r.outcome.fail_on),
+            std::cmp::Reverse(f.severity),
+        )
+    });
+    let cut = order.len().saturating_sub(SARIF_MAX_RESULTS);
+    let results: Vec<serde_json::Value> = order
+        .into_iter()
+        .take(SARIF_MAX_RESULTS)
         .map(|f| {
+            let mut physical = json!({ "artifactLocation": { "uri": r.plan_uri, "uriBaseId": "%SRCROOT%" } });
+            // `aws_x.y (delete)` is the change of `aws_x.y`; a resource not in the plan has no line.
+            let address = f.resource.split(" (").next().unwrap_or(&f.resource);
+            if let Some(line) = r.lines.get(&f.resource).or_else(|| r.lines.get(address)) {
+                physical["region"] = json!({ "startLine": line });
+            }
             let mut result = json!({
                 "ruleId": f.control,
                 "ruleIndex": index.get(f.control.as_str()).copied().unwrap_or(0),
@@ -258,7 +320,7 @@ fn sarif(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
                 "kind": if f.status == FindingStatus::NoEvidence { "review" } else { "fail" },
                 "message": { "text": format!("{} ({}): {}", f.title, f.status.as_str(), f.reason) },
                 "locations": [{
-                    "physicalLocation": { "artifactLocation": { "uri": r.plan } },
+                    "physicalLocation": physical,
                     "logicalLocations": [{ "fullyQualifiedName": f.resource, "kind": "resource" }],
                 }],
                 "partialFingerprints": { "drready/v1": format!("{}|{}", f.control, f.resource) },
@@ -282,7 +344,15 @@ fn sarif(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
                 "rules": rules,
             }},
             "results": results,
-            "properties": { "planFormatVersion": r.format_version, "terraformVersion": r.terraform_version, "failOn": r.outcome.fail_on.as_str() },
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": if cut > 0 {
+                    json!([{ "level": "warning", "message": { "text": format!("{cut} of {} results were left out: code scanning accepts at most {SARIF_MAX_RESULTS} per run (the blocking ones are kept first; every finding is in --format json)", r.outcome.findings.len()) } }])
+                } else {
+                    json!([])
+                },
+            }],
+            "properties": { "planFormatVersion": r.format_version, "terraformVersion": r.terraform_version, "failOn": r.outcome.fail_on.as_str(), "resultsLeftOut": cut },
         }],
     });
     writeln!(
@@ -316,26 +386,18 @@ fn junit(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     for f in &o.findings {
         by_control.entry(&f.control).or_default().push(f);
     }
-    let failures = o
-        .findings
-        .iter()
-        .filter(|f| f.status.blocks() && f.severity >= o.fail_on)
-        .count();
-    let skipped = o.findings.len() - failures;
+    let failures = o.findings.iter().filter(|f| f.status.blocks()).count();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="drready gate" tests="{}" failures="{failures}" skipped="{skipped}">"#,
+        r#"<testsuites name="drready gate" tests="{}" failures="{failures}" errors="0">"#,
         o.findings.len() + o.passed.min(1)
     )?;
     for (control, findings) in &by_control {
-        let fails = findings
-            .iter()
-            .filter(|f| f.status.blocks() && f.severity >= o.fail_on)
-            .count();
+        let fails = findings.iter().filter(|f| f.status.blocks()).count();
         writeln!(
             out,
-            r#"  <testsuite name="{}" tests="{}" failures="{fails}" skipped="{}">"#,
+            r#"  <testsuite name="{}" tests="{}" failures="{fails}" errors="0" skipped="{}">"#,
             xml(control),
             findings.len(),
             findings.len() - fails
@@ -354,14 +416,40 @@ fn junit(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
                 f.status.as_str(),
                 f.reason
             ));
-            if f.status.blocks() && f.severity >= o.fail_on {
+            // A failing control is a failing test, below `--fail-on` too (its type says it does
+            // not block); only what was not judged, waived or baselined is skipped. The body
+            // holds the facts that decided it.
+            let body = xml(&format!(
+                "{}\nresource: {}\nseverity: {}\nfacts: {}{}",
+                f.title,
+                f.resource,
+                f.severity.as_str(),
+                f.reason,
+                f.remediation
+                    .as_deref()
+                    .map(|r| format!("\nremediation: {r}"))
+                    .unwrap_or_default()
+            ));
+            if f.status.blocks() {
+                let kind = if f.severity >= o.fail_on {
+                    f.severity.as_str().to_string()
+                } else {
+                    format!(
+                        "{} (below --fail-on {}: does not block)",
+                        f.severity.as_str(),
+                        o.fail_on.as_str()
+                    )
+                };
                 writeln!(
                     out,
-                    r#"      <failure message="{message}" type="{}"/>"#,
-                    f.severity.as_str()
+                    r#"      <failure message="{message}" type="{}">{body}</failure>"#,
+                    xml(&kind)
                 )?;
             } else {
-                writeln!(out, r#"      <skipped message="{message}"/>"#)?;
+                writeln!(
+                    out,
+                    r#"      <skipped message="{message}">{body}</skipped>"#
+                )?;
             }
             writeln!(out, "    </testcase>")?;
         }
@@ -370,7 +458,7 @@ fn junit(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     if o.passed > 0 {
         writeln!(
             out,
-            r#"  <testsuite name="passing" tests="1" failures="0" skipped="0">"#
+            r#"  <testsuite name="passing" tests="1" failures="0" errors="0" skipped="0">"#
         )?;
         writeln!(
             out,
@@ -380,4 +468,121 @@ fn junit(r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "  </testsuite>")?;
     }
     writeln!(out, "</testsuites>")
+}
+
+#[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
+mod tests {
+    use super::*;
+    use crate::decide::gate::{Decision, Finding, FindingStatus, GateOutcome};
+
+    fn outcome(n: usize) -> GateOutcome {
+        let findings = (0..n)
+            .map(|i| Finding {
+                control: "rds-backup-enabled".into(),
+                title: "RDS automated backups are enabled".into(),
+                severity: if i == n - 1 {
+                    Severity::Critical
+                } else {
+                    Severity::Low
+                },
+                remediation: None,
+                resource: format!("aws_db_instance.db_{i}"),
+                name: format!("db_{i}"),
+                status: FindingStatus::Fail,
+                reason: "backup_retention_days = 0".into(),
+                frameworks: Default::default(),
+                waiver: None,
+            })
+            .collect();
+        GateOutcome {
+            fail_on: Severity::High,
+            findings,
+            passed: 0,
+            not_applicable: 0,
+            resources: n,
+            blocking: 1,
+            decision: Decision::Findings,
+        }
+    }
+
+    fn render_to(format: GateFormat, o: &GateOutcome) -> String {
+        let catalog = Catalog::load(None).unwrap();
+        let lines = std::collections::HashMap::new();
+        let actions = BTreeMap::new();
+        let r = GateReport {
+            catalog: &catalog,
+            outcome: o,
+            plan: "./plans/../plan.json",
+            plan_uri: "plan.json",
+            lines: &lines,
+            format_version: "1.2",
+            terraform_version: "1.9.8",
+            actions: &actions,
+            unknown: "no_evidence",
+            exit_code: 1,
+        };
+        let mut out = Vec::new();
+        render(format, &r, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn sarif_keeps_at_most_25000_results_and_says_what_it_cut() {
+        let o = outcome(SARIF_MAX_RESULTS + 7);
+        let doc: serde_json::Value =
+            serde_json::from_str(&render_to(GateFormat::Sarif, &o)).unwrap();
+        let run = &doc["runs"][0];
+        assert_eq!(run["results"].as_array().unwrap().len(), SARIF_MAX_RESULTS);
+        assert_eq!(run["properties"]["resultsLeftOut"], 7);
+        let note = run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap();
+        assert!(
+            note.starts_with("7 of 25007 results were left out"),
+            "{note}"
+        );
+        // The blocking (critical) finding is kept, though it came last.
+        assert_eq!(run["results"][0]["level"], "error");
+        for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+            assert!(rule["helpUri"].as_str().unwrap().starts_with("https://"));
+            assert!(!rule["properties"]["tags"].as_array().unwrap().is_empty());
+        }
+    }
+
+    #[test]
+    fn markdown_stays_under_githubs_limit_and_code_spans_are_literal() {
+        let md = render_to(GateFormat::Markdown, &outcome(5000));
+        assert!(md.chars().count() < MARKDOWN_MAX_CHARS, "{}", md.len());
+        assert!(md.contains("more finding(s) not shown"));
+        assert!(
+            md.contains("| `rds-backup-enabled` | `aws_db_instance.db_0` |"),
+            "{}",
+            &md[..600]
+        );
+        assert!(!md.contains("db\\_0"));
+        assert_eq!(md_code("a|b"), "`a\\|b`");
+        assert_eq!(md_code("x`y"), "`` x`y ``");
+    }
+
+    #[test]
+    fn a_failure_below_fail_on_is_a_failed_test_with_its_facts() {
+        let xml = render_to(GateFormat::Junit, &outcome(2));
+        assert!(!xml.contains("<skipped"), "{xml}");
+        assert!(
+            xml.contains("below --fail-on high: does not block"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("facts: backup_retention_days = 0</failure>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<testsuites name="drready gate" tests="2" failures="2" errors="0">"#),
+            "{xml}"
+        );
+    }
 }

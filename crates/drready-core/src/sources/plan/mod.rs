@@ -270,3 +270,72 @@ fn alarm(f: &Family<'_, '_, '_>, c: &Change<'_>, region: &str) -> CloudwatchAlar
         ..CloudwatchAlarm::default()
     }
 }
+
+/// The line of each resource's entry in the plan's `resource_changes` (its `"address"` key), by
+/// address: one pass over the text, for SARIF regions. Addresses before `resource_changes`
+/// (planned values, prior state) are not counted.
+pub fn address_lines(text: &str) -> std::collections::HashMap<String, usize> {
+    let mut out = std::collections::HashMap::new();
+    let Some(start) = text.find("\"resource_changes\"") else {
+        return out;
+    };
+    let bytes = text.as_bytes();
+    let mut line = 1 + text[..start].matches('\n').count();
+    let mut i = start;
+    let key = b"\"address\"";
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                line += 1;
+                i += 1;
+            }
+            b'"' if bytes[i..].starts_with(key) => {
+                i += key.len();
+                while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b':' | b'\n') {
+                    if bytes[i] == b'\n' {
+                        line += 1;
+                    }
+                    i += 1;
+                }
+                if bytes.get(i) == Some(&b'"') {
+                    let from = i + 1;
+                    let mut j = from;
+                    while j < bytes.len() && bytes[j] != b'"' {
+                        j += if bytes[j] == b'\\' { 2 } else { 1 };
+                    }
+                    if let Ok(addr) =
+                        serde_json::from_str::<String>(&text[from - 1..(j + 1).min(text.len())])
+                    {
+                        out.entry(addr).or_insert(line);
+                    }
+                    i = j + 1;
+                }
+            }
+            b'"' => {
+                // Skip any other string, escapes included, so a quote inside it is not a key.
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\n' {
+                        line += 1;
+                    }
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod address_tests {
+    #[test]
+    fn addresses_get_the_line_of_their_change() {
+        let text = "{\n \"planned_values\": {\"address\": \"a.b\"},\n \"resource_changes\": [\n  {\n   \"address\": \"a.b\",\n   \"x\": \"say \\\"address\\\"\"\n  },\n  {\"address\":\"module.m.c[\\\"k\\\"]\"}\n ]\n}";
+        let lines = super::address_lines(text);
+        assert_eq!(lines.get("a.b"), Some(&5));
+        assert_eq!(lines.get("module.m.c[\"k\"]"), Some(&8));
+        assert_eq!(lines.len(), 2);
+    }
+}
