@@ -130,6 +130,7 @@ fn run(path: &Path, n: usize, catalog: &Catalog, config: &Config) {
         fail_on: None,
         strict: false,
         params: config.params.clone(),
+        brief: config.brief.clone(),
     };
     let report = Report {
         catalog,
@@ -141,6 +142,7 @@ fn run(path: &Path, n: usize, catalog: &Catalog, config: &Config) {
         color: false,
         html_template: None,
         comparison: None,
+        history: &[],
     };
     let mut times = Vec::new();
     for format in [Format::Table, Format::Markdown, Format::Json] {

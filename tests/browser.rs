@@ -87,3 +87,105 @@ fn the_example_scorecard_renders_cleanly_in_headless_chromium() {
         colors.len()
     );
 }
+
+/// Pages of a PDF Chromium printed: its page tree's `/Count` (Chromium writes the page tree
+/// uncompressed), checked against the number of page objects.
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    let objects = text
+        .match_indices("/Type /Page")
+        .filter(|(i, _)| !text[i + 11..].starts_with('s'))
+        .count();
+    let count = text
+        .split("/Count ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap();
+    assert_eq!(
+        count, objects,
+        "the page tree and the page objects disagree"
+    );
+    count
+}
+
+/// The executive brief prints on exactly one A4 page, as it is (`--format html` of the example),
+/// and with a `--compare` and the trend of three earlier audits on it.
+#[test]
+fn the_brief_prints_on_one_a4_page() {
+    let Some(browser) = chromium() else {
+        common::skip_or_fail(
+            "chromium",
+            "no Chromium on this machine (`apt-get install chromium`)",
+        );
+        return;
+    };
+    let dir = TempDir::new().unwrap();
+    let evidence = dir.path().join("evidence");
+    for _ in 0..3 {
+        drready()
+            .env_remove("DRREADY_NO_EVIDENCE")
+            .args(["audit", "--example", "--evidence-dir"])
+            .arg(&evidence)
+            .assert()
+            .code(0);
+    }
+    let earlier = std::fs::read_dir(evidence.join("123456789012"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let plain = drready()
+        .args(["audit", "--example", "--format", "html"])
+        .output()
+        .unwrap()
+        .stdout;
+    let full = drready()
+        .env_remove("DRREADY_NO_EVIDENCE")
+        .args(["audit", "--example", "--format", "html", "--evidence-dir"])
+        .arg(&evidence)
+        .arg("--compare")
+        .arg(&earlier)
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(String::from_utf8_lossy(&full).contains("Overall score of each audit"));
+    for (name, html) in [("plain", plain), ("trend", full)] {
+        let page = dir.path().join(format!("{name}.html"));
+        std::fs::write(&page, html).unwrap();
+        let pdf = dir.path().join(format!("{name}.pdf"));
+        let out = Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-pdf-header-footer",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.path().join("profile").display()
+            ))
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .unwrap();
+        let bytes = std::fs::read(&pdf)
+            .unwrap_or_else(|_| panic!("no PDF: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(
+            pdf_pages(&bytes),
+            1,
+            "{name}: the brief must print on one A4 page"
+        );
+        // A4 is 595 × 842 points.
+        assert!(
+            String::from_utf8_lossy(&bytes).contains("/MediaBox [0 0 594.95996 841.91998]")
+                || String::from_utf8_lossy(&bytes).contains("/MediaBox [0 0 595"),
+            "{name}: not A4"
+        );
+    }
+}

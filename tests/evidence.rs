@@ -653,3 +653,119 @@ fn bundles_are_chained_and_the_chain_catches_edits_removals_and_insertions() {
             "provenance names snapshot SHA-256 00",
         ));
 }
+
+/// A period report over four quarterly-style audits, one of them tampered with: the tampered
+/// bundle is named and left out, the other three are the evidence, and the cadence is checked
+/// for every month of the period.
+#[test]
+fn a_period_report_names_a_tampered_bundle_and_checks_the_cadence_per_month() {
+    let dir = TempDir::new().unwrap();
+    let bundles: Vec<PathBuf> = ["2026-09-10", "2026-10-08", "2026-11-05", "2026-11-25"]
+        .iter()
+        .map(|d| bundle(dir.path(), &["--as-of", d]))
+        .collect();
+    // Tamper with the second: one byte of its text report.
+    let report = bundles[1].join("report.txt");
+    let mut bytes = std::fs::read(&report).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&report, bytes).unwrap();
+    let folder = bundles[0].parent().unwrap();
+    let out = drready()
+        .args([
+            "report",
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "json",
+            folder.to_str().unwrap(),
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let tampered = bundles[1].display().to_string();
+    assert!(
+        stderr.contains(&format!("left out: {tampered}")),
+        "{stderr}"
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["audits"].as_array().unwrap().len(), 3);
+    assert_eq!(r["excluded"][0]["bundle"], tampered.as_str());
+    assert!(r["excluded"][0]["why"]
+        .as_str()
+        .unwrap()
+        .contains("report.txt"));
+    // 91 days, 3 of them audited.
+    assert_eq!(r["days_without_audit"], 88);
+    // Requirements and controls over the period: A.8.13 failed in every audit.
+    let req = r["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["framework"] == "iso27001" && q["id"] == "A.8.13")
+        .unwrap();
+    assert_eq!(req["audits"], 3);
+    assert_eq!(req["passed"], 0);
+    assert_eq!(req["first_failure"], "2026-09-10T00:00:00Z");
+    // The cadence for every month and quarter, per kind of test.
+    let periods: std::collections::BTreeSet<&str> = r["cadence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["period"].as_str().unwrap())
+        .collect();
+    for p in ["2026-09", "2026-10", "2026-11", "2026-Q3", "2026-Q4"] {
+        assert!(periods.contains(p), "{p}: {periods:?}");
+    }
+    let component = |p: &str| {
+        r["cadence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["period"] == p && c["kind"] == "component")
+            .unwrap()["met"]
+            .as_bool()
+            .unwrap()
+    };
+    // No component test by the end of September; one on 2 October.
+    assert!(!component("2026-09"));
+    assert!(component("2026-10"));
+    // The population: every DR test of the period, once.
+    let tests = r["tests"].as_array().unwrap();
+    assert!(tests
+        .iter()
+        .any(|t| t["id"] == "2026-11-18-pg-cross-region-promote"));
+    let ids: std::collections::BTreeSet<&str> =
+        tests.iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), tests.len());
+    // Untampered, the same folder is clean (exit 0); an empty period is an error.
+    std::fs::remove_dir_all(&bundles[1]).unwrap();
+    drready()
+        .args([
+            "report",
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-11-30",
+            folder.to_str().unwrap(),
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "Test cadence at the end of every month and quarter",
+        ));
+    drready()
+        .args([
+            "report",
+            "--from",
+            "2026-12-01",
+            "--to",
+            "2026-11-30",
+            folder.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2);
+}

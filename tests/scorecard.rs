@@ -40,16 +40,58 @@ fn the_scorecard_is_one_self_contained_page() {
         // What was not judged is said on the page too.
         "What this audit could not judge",
         "3 collection gap(s)",
-        "Not assessed: Kubernetes workloads",
+        "Kubernetes workloads",
+        "SOC 2 CC7.3 (Evaluation of security events)",
+        // Whose brief it is (`[brief] organization`).
+        "DR readiness: LLM Marketplace",
+        // Each framework's requirements met, and three scores that differ.
+        "4&#x2f;16 requirements met",
+        "83.6",
+        "84.3",
     ] {
         assert!(html.contains(present), "{present}");
     }
-    // The top risk names the critical failure and its next step.
+    // The top risk in plain words, with its owner, due date (evaluation + 7 days for critical) and
+    // next step; no action slug.
     assert!(
-        html.contains("Point-in-time restore reaches back to within the component&#x27;s RPO"),
+        html.contains("llm-marketplace-analytics can be restored only to 3 h 12 min ago; the target is 15 min"),
         "{html}"
     );
-    assert!(html.contains("backup-now"));
+    assert!(html.contains("Owner: Platform team · due 2026-12-02 · next step: take a backup now"));
+    assert!(!html.contains("backup-now"));
+}
+
+/// The brief's trend is drawn from the earlier audits of the evidence folder.
+#[test]
+fn the_brief_draws_the_trend_of_the_evidence_folder() {
+    let dir = TempDir::new().unwrap();
+    let evidence = dir.path().join("evidence");
+    let run = || {
+        drready()
+            .env_remove("DRREADY_NO_EVIDENCE")
+            .args(["audit", "--example", "--format", "html", "--evidence-dir"])
+            .arg(&evidence)
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let first = String::from_utf8(run()).unwrap();
+    assert!(first.contains("The first audit of this evidence folder"));
+    run();
+    let third = String::from_utf8(run()).unwrap();
+    assert!(third.contains("Overall score of each audit in this evidence folder"));
+    // Two earlier audits and this one: three bars.
+    let chart = third
+        .split("aria-label=\"Overall score of the last audits\"")
+        .nth(1)
+        .unwrap()
+        .split("</svg>")
+        .next()
+        .unwrap();
+    assert_eq!(chart.matches("<rect ").count(), 3, "{chart}");
+    assert_eq!(chart.matches("fill=\"#1d2733\"/>").count(), 1, "{chart}");
 }
 
 #[test]

@@ -144,6 +144,7 @@ pub(super) fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<Exit, Error>
         fail_on: args.fail_on,
         strict: args.strict,
         params: config.params.clone(),
+        brief: config.brief.clone(),
     };
     let color = match args.color {
         ColorChoice::Always => true,
@@ -166,6 +167,13 @@ pub(super) fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<Exit, Error>
         }
         None => None,
     };
+    // The earlier audits of this evidence folder, for the brief's trend: only when this audit
+    // joins the series (it writes a bundle there), so that `--no-evidence` runs stay alike.
+    let history = if args.evidence.no_evidence {
+        Vec::new()
+    } else {
+        crate::evidence::previous::history(&args.evidence.evidence_dir.join(scope_name(&eval)), 7)
+    };
     let report = Report {
         catalog: &catalog,
         eval: &eval,
@@ -176,6 +184,7 @@ pub(super) fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<Exit, Error>
         color,
         html_template,
         comparison: comparison.as_ref(),
+        history: &history,
     };
     report::render(args.format, &report, out).map_err(|e| Error::io("writing the report", e))?;
     if !args.evidence.no_evidence {
@@ -220,6 +229,15 @@ pub(super) fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<Exit, Error>
     )))
 }
 
+/// The folder of an evidence folder that holds this scope's bundles.
+pub(super) fn scope_name(eval: &evaluate::Evaluation) -> String {
+    if eval.scope.accounts.is_empty() {
+        "local".to_string()
+    } else {
+        eval.scope.accounts.join("+")
+    }
+}
+
 /// The report as bundles keep it: without overrides or a comparison, so that verification renders
 /// it the same way.
 pub(super) fn plain<'a>(report: &Report<'a>) -> Report<'a> {
@@ -233,6 +251,7 @@ pub(super) fn plain<'a>(report: &Report<'a>) -> Report<'a> {
         template: None,
         html_template: None,
         comparison: None,
+        history: &[],
     }
 }
 
@@ -330,11 +349,7 @@ pub(super) fn write_bundle_with(
     files.extend(bundle_reports(&plain));
     files.extend(extra);
     let eval = report.eval;
-    let scope = if eval.scope.accounts.is_empty() {
-        "local".to_string()
-    } else {
-        eval.scope.accounts.join("+")
-    };
+    let scope = scope_name(eval);
     let now = Utc::now();
     let manifest = crate::evidence::Manifest {
         bundle_version: crate::evidence::BUNDLE_VERSION,

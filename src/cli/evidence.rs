@@ -68,6 +68,7 @@ pub(super) fn reproduce_reports(
         color: false,
         html_template: None,
         comparison: None,
+        history: &[],
     };
     let mut out = Vec::new();
     for (name, content) in bundle_reports(&report) {

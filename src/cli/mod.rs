@@ -25,6 +25,7 @@ mod evidence;
 pub mod exit;
 mod gate;
 mod live;
+mod period;
 mod remediate;
 
 pub use audit::{AuditArgs, EvidenceArgs};
@@ -34,6 +35,7 @@ pub use docs::{DocsCommand, DocsInspectArgs};
 pub use evidence::EvidenceCommand;
 pub use exit::Exit;
 pub use gate::{GateArgs, UnknownAs};
+pub use period::ReportArgs;
 pub use remediate::{Allow, RemediateArgs};
 
 #[derive(Debug, Parser)]
@@ -77,9 +79,13 @@ pub enum Command {
     /// Read DR documents
     #[command(subcommand)]
     Docs(DocsCommand),
-    /// Evidence bundles: verify one, make a signing key
+    /// Evidence bundles: verify one (or a chain), make a signing key
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Report over an audit period from its evidence bundles: pass rates per requirement and
+    /// control, failures and time to fix, days without an audit, the DR test population, and the
+    /// test cadence per month and quarter
+    Report(ReportArgs),
     /// Write a synthetic snapshot of N resources (for benchmarks)
     Synth(SynthArgs),
 }
@@ -211,6 +217,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Exit, Error> {
         }
         Command::Docs(DocsCommand::Inspect(args)) => docs::docs_inspect(args, out),
         Command::Gate(args) => gate::gate_plan(args, out),
+        Command::Report(args) => period::period(args, out),
         Command::Evidence(EvidenceCommand::Verify {
             path,
             public_key,

@@ -191,6 +191,7 @@ fn bundle(
         fail_on: None,
         strict: false,
         params: config.params.clone(),
+        brief: config.brief.clone(),
     };
     let report = Report {
         catalog,
@@ -202,6 +203,7 @@ fn bundle(
         color: false,
         html_template: None,
         comparison: None,
+        history: &[],
     };
     let config_text = match &args.judge.config {
         Some(p) => crate::util::files::read_bounded(p, crate::util::files::MAX_SMALL_BYTES)

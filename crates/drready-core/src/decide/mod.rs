@@ -2,6 +2,7 @@
 //! `waivers`), and the remediation plan (`remediation`). Pure data in, pure data out.
 
 pub mod gate;
+pub mod period;
 pub mod remediation;
 pub mod score;
 pub mod settings;

@@ -14,4 +14,7 @@ pub struct Settings {
     pub fail_on: Option<Severity>,
     pub strict: bool,
     pub params: crate::model::config::Params,
+    /// The brief's organization and due dates (absent in reports of earlier builds).
+    #[serde(default)]
+    pub brief: crate::model::config::RawBrief,
 }

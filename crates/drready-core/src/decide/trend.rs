@@ -15,6 +15,19 @@ pub struct FindingRef {
     pub resource: String,
 }
 
+/// One earlier audit of an evidence folder: when, and its scores.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendPoint {
+    /// The bundle's name.
+    pub bundle: String,
+    /// Its evaluation time, RFC 3339.
+    pub evaluated_at: String,
+    pub overall: Option<f64>,
+    pub grade: Option<char>,
+    /// Framework title → score.
+    pub frameworks: BTreeMap<String, f64>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
     pub previous: String,

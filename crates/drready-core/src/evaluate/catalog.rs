@@ -131,6 +131,10 @@ pub struct Control {
     pub applies_facts: Vec<String>,
     /// The file (and line) the policy came from.
     pub source: String,
+    /// The failure in plain words (`@risk`), with `{name}`, `{component}`, `{PATH}` and
+    /// `{age:PATH}` placeholders over the facts the policy reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk: Option<String>,
     /// Other annotations, e.g. `aws_backup_audit`.
     pub annotations: BTreeMap<String, String>,
 }
@@ -226,6 +230,7 @@ const KNOWN_ANNOTATIONS: &[&str] = &[
     "remediation",
     "absence_fails",
     "applies",
+    "risk",
 ];
 
 /// Annotations with a meaning of their own: no framework may take one as its id.
@@ -237,6 +242,7 @@ pub const RESERVED_ANNOTATIONS: &[&str] = &[
     "absence_fails",
     "applies",
     "show",
+    "risk",
 ];
 
 impl Catalog {
@@ -715,6 +721,27 @@ fn control_of(
         })
         .unwrap_or_default();
     facts.extend(shown.iter().cloned());
+    // `@risk` may name only what the reports can fill in: the resource, its component, and the
+    // facts this policy reads.
+    if let Some(risk) = policy.annotation("risk") {
+        let mut rest = risk;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}').map(|c| c + open) else {
+                return Err(err(format!(
+                    "control `{id}`: `@risk` has a `{{` without `}}`"
+                )));
+            };
+            let key = &rest[open + 1..close];
+            let path = key.strip_prefix("age:").unwrap_or(key);
+            if !matches!(key, "name" | "component") && !facts.iter().any(|f| f == path) {
+                return Err(err(format!(
+                    "control `{id}`: `@risk` names `{{{key}}}`, which is not `{{name}}`, `{{component}}` or a fact the policy reads ({})",
+                    facts.join(", ")
+                )));
+            }
+            rest = &rest[close + 1..];
+        }
+    }
     let annotations = policy
         .annotations()
         .filter(|(k, _)| !KNOWN_ANNOTATIONS.contains(k))
@@ -733,6 +760,7 @@ fn control_of(
         conditional: false,
         applies_facts: Vec::new(),
         source: format!("{}:{line}", path.display()),
+        risk: policy.annotation("risk").map(str::to_string),
         annotations,
     })
 }

@@ -29,6 +29,7 @@ use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub mod period;
 pub mod previous;
 pub mod verify;
 
@@ -775,6 +776,7 @@ mod tests {
                 fail_on: None,
                 strict: false,
                 params: Default::default(),
+                brief: Default::default(),
             },
             files: Vec::new(),
         }

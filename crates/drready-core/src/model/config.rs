@@ -191,6 +191,52 @@ pub struct RawComponent {
     /// Targets per disruption: `[components.targets.az]`, `.region`, `.data`.
     #[serde(default)]
     pub targets: BTreeMap<Disruption, RawTargets>,
+    /// Who answers for the component: named beside its risks in the brief.
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+/// The executive brief: whose audit it is, and how soon a risk of each severity is due.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawBrief {
+    /// The company or scope the brief names in its title.
+    pub organization: Option<String>,
+    /// How long after the audit a failing control of each severity is due to be fixed.
+    pub due: RawDue,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawDue {
+    pub critical: Seconds,
+    pub high: Seconds,
+    pub medium: Seconds,
+    pub low: Seconds,
+}
+
+impl Default for RawDue {
+    fn default() -> Self {
+        const DAY: u64 = 86_400;
+        Self {
+            critical: Seconds(7 * DAY),
+            high: Seconds(30 * DAY),
+            medium: Seconds(90 * DAY),
+            low: Seconds(180 * DAY),
+        }
+    }
+}
+
+impl RawDue {
+    /// The period for a severity by name (`critical`, `high`, `medium`, `low`).
+    pub fn of(&self, severity: &str) -> u64 {
+        match severity {
+            "critical" => self.critical.0,
+            "high" => self.high.0,
+            "medium" => self.medium.0,
+            _ => self.low.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
@@ -444,6 +490,7 @@ pub struct RawConfig {
     pub docs: RawDocs,
     pub dr_tests: RawTests,
     pub evidence: RawEvidence,
+    pub brief: RawBrief,
     pub eks: RawEks,
     pub velero: RawVelero,
     /// Search clusters whose snapshots to read (`[[opensearch]]`).
@@ -469,6 +516,7 @@ pub struct Config {
     pub test_globs: Vec<String>,
     /// The config file's folder.
     pub base: std::path::PathBuf,
+    pub brief: RawBrief,
     pub evidence: RawEvidence,
     pub eks: RawEks,
     pub velero: RawVelero,
@@ -515,6 +563,7 @@ fn spec_of(raw: &RawComponent, source: &str) -> ComponentSpec {
         cross_region: raw.cross_region,
         cross_account: raw.cross_account,
         air_gapped: raw.air_gapped,
+        owner: raw.owner.clone(),
         source: Some(source.to_string()),
         targets: raw
             .targets
@@ -661,6 +710,7 @@ impl Config {
                 .collect(),
             test_globs: raw.dr_tests.paths.clone(),
             evidence: raw.evidence.clone(),
+            brief: raw.brief.clone(),
             base,
             default_component: raw.default_component.as_ref().map(|c| spec_of(c, "config")),
             scope: raw.scope,

@@ -141,6 +141,9 @@ pub struct ComponentSpec {
     /// Where the targets came from: `config`, `document`, `default` or `snapshot`.
     #[serde(default)]
     pub source: Option<String>,
+    /// Who answers for the component (config `owner`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     /// Targets per disruption (`az`, `region`, `data`), as AWS Resilience Hub's resiliency
     /// policies have them; the component's own RTO and RPO stand in where one is absent.
     /// (Schema version 2.)

@@ -78,6 +78,9 @@ this file is stale). {} controls.\n",
         if let Some(r) = &c.remediation {
             let _ = writeln!(s, "- Remediation: `{r}`");
         }
+        if let Some(r) = &c.risk {
+            let _ = writeln!(s, "- In the brief: {}", r.replace('|', "\\|"));
+        }
         for (k, v) in &c.annotations {
             let _ = writeln!(s, "- `@{k}`: {v}");
         }

@@ -18,6 +18,8 @@ pub const BUILTIN_TEMPLATE: &str = include_str!("../../../../templates/scorecard
 #[derive(Serialize)]
 struct Gauge {
     title: String,
+    /// `4/16`: requirements met of those the framework file lists.
+    requirements: String,
     grade: char,
     score_text: String,
     dash: String,
@@ -56,11 +58,62 @@ struct Family {
 #[derive(Serialize)]
 struct Risk {
     severity: &'static str,
-    title: String,
-    count: usize,
-    resources: String,
-    reason: String,
-    remediation: Option<String>,
+    /// The first failing resource's failure in plain words (the control's `@risk`), else the
+    /// control's statement and the resource.
+    sentence: String,
+    /// How many other resources fail the same control.
+    more: usize,
+    /// The owners of the failing resources' components (config `owner`), or "no owner".
+    owner: String,
+    /// The evaluation date plus the severity's due period (`[brief.due]`).
+    due: String,
+    next_step: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Point {
+    label: String,
+    score: String,
+    grade: String,
+    /// Bar height, 0 to 40.
+    h: String,
+    y: String,
+    x: String,
+    now: bool,
+}
+
+/// A remediation action in words.
+pub fn next_step(action: &str) -> String {
+    let known = match action {
+        "backup-now" | "snapshot-now" | "velero-backup-now" | "snapshot-cluster" => {
+            "take a backup now, then find why the schedule lapsed"
+        }
+        "restore-test" => "run a timed restore test",
+        "enable-multi-az" => "turn on Multi-AZ",
+        "enable-backups" => "turn on automated backups",
+        "raise-retention" => "keep backups longer",
+        "add-replication" | "add-cross-region-copy" | "add-copy-action" => {
+            "copy backups to the DR region"
+        }
+        "enable-object-lock" | "lock-vault" => "lock the backups against deletion",
+        "fix-lifecycle" => "fix the bucket's lifecycle rules",
+        "review-document" => "review the document and set its next review date",
+        "correct-claim" => "correct the document's claim, or meet it",
+        "fix-and-retest" => "fix what the test found, then test again",
+        "schedule-test" => "schedule the overdue DR test",
+        "scope-policy" => "narrow the IAM policy",
+        "create-alarm" => "create the alarm, with an action",
+        "upgrade-dr-cluster" => "upgrade the DR cluster to the primary's version",
+        "recreate-encrypted" | "copy-encrypted" => "move the data to encrypted storage",
+        "enable-deletion-protection" => "turn on deletion protection",
+        "run-access-review" => "review who may delete or restore backups",
+        _ => "",
+    };
+    if known.is_empty() {
+        action.replace('-', " ")
+    } else {
+        known.to_string()
+    }
 }
 
 /// The family a control belongs to, by its id.
@@ -68,7 +121,10 @@ pub fn family(id: &str) -> &'static str {
     match id.split('-').next().unwrap_or("") {
         "rds" => "RDS and Aurora",
         "s3" => "S3 backup buckets",
-        "alarm" | "iam" => "Monitoring and access",
+        "alarm" | "iam" | "access" => "Monitoring and access",
+        "opensearch" => "OpenSearch",
+        "eks" => "EKS and Velero",
+        "route53" => "Route 53 failover",
         "plan" => "Terraform plans",
         "backup" if id == "backup-verification-recent" => "DR tests and documents",
         "backup" | "restore" => "AWS Backup",
@@ -108,6 +164,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         .frameworks
         .iter()
         .map(|f| Gauge {
+            requirements: format!("{}/{}", f.requirement_tally.met, f.requirements.len()),
             title: f.title.clone(),
             grade: f.grade.grade,
             score_text: super::score_text(f.grade.score),
@@ -171,32 +228,129 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             f
         })
         .collect();
-    let risks: Vec<Risk> = s
+    // The top risks: the failing controls of medium severity or more, most severe first, each
+    // told by its first failing resource (in resource order, as the reports list them).
+    let top: Vec<&super::Group> = s
         .failures
         .iter()
         .filter(|g| g.severity >= Severity::Medium)
-        .take(6)
-        .map(|g| {
-            let mut names: Vec<&str> = g.items.iter().map(|i| i.name.as_str()).take(4).collect();
-            let more = g.count.saturating_sub(names.len());
-            let more_text = format!("and {more} more");
-            if more > 0 {
-                names.push(&more_text);
-            }
+        .take(5)
+        .collect();
+    let wanted: std::collections::HashMap<&str, usize> = top
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.control.as_str(), i))
+        .collect();
+    let mut first: Vec<Option<crate::evaluate::Verdict>> = vec![None; top.len()];
+    let mut owners: Vec<std::collections::BTreeSet<String>> = vec![Default::default(); top.len()];
+    for v in eval.verdicts() {
+        if v.status != Status::Fail {
+            continue;
+        }
+        let Some(&i) = wanted.get(report.catalog.controls[v.control as usize].id.as_str()) else {
+            continue;
+        };
+        let r = &eval.resources[v.resource as usize];
+        if let Some(o) = &eval.components[r.component as usize].spec.owner {
+            owners[i].insert(o.clone());
+        }
+        let earlier = first[i]
+            .as_ref()
+            .is_none_or(|f| eval.resources[f.resource as usize].id > r.id);
+        if earlier {
+            first[i] = Some(v);
+        }
+    }
+    let risks: Vec<Risk> = top
+        .iter()
+        .zip(first)
+        .zip(owners)
+        .map(|((g, v), owners)| {
+            let name = g.items.first().map(|i| i.name.clone()).unwrap_or_default();
+            let sentence = v
+                .as_ref()
+                .and_then(|v| crate::evaluate::explain::plain_words(report.catalog, eval, v))
+                .unwrap_or_else(|| format!("{}: not so for {name}", g.title));
+            let due = eval.as_of
+                + chrono::Duration::seconds(
+                    report.settings.brief.due.of(g.severity.as_str()) as i64
+                );
             Risk {
                 severity: g.severity.as_str(),
-                title: g.title.clone(),
-                count: g.count,
-                resources: names.join(", "),
-                reason: g
-                    .items
-                    .first()
-                    .map(|i| i.reason.clone())
-                    .unwrap_or_default(),
-                remediation: g.remediation.clone(),
+                sentence,
+                more: g.count.saturating_sub(1),
+                owner: if owners.is_empty() {
+                    "no owner".to_string()
+                } else {
+                    owners.into_iter().collect::<Vec<_>>().join(", ")
+                },
+                due: due.format("%Y-%m-%d").to_string(),
+                next_step: g.remediation.as_deref().map(next_step),
             }
         })
         .collect();
+    // The trend: the earlier audits of the evidence folder, then this one.
+    let mut points: Vec<Point> = Vec::new();
+    let all: Vec<(String, Option<f64>, Option<char>, bool)> = report
+        .history
+        .iter()
+        .map(|p| {
+            (
+                p.evaluated_at.get(..10).unwrap_or("").to_string(),
+                p.overall,
+                p.grade,
+                false,
+            )
+        })
+        .chain(std::iter::once((
+            s.evaluated_at.get(..10).unwrap_or("").to_string(),
+            report.scorecard.overall.score,
+            Some(report.scorecard.overall.grade),
+            true,
+        )))
+        .collect();
+    let n = all.len();
+    for (k, (label, score, grade, now)) in all.into_iter().enumerate() {
+        let h = score.unwrap_or(0.0) / 100.0 * 40.0;
+        points.push(Point {
+            label,
+            score: super::score_text(score),
+            grade: grade.map(String::from).unwrap_or_else(|| "?".into()),
+            h: format!("{h:.1}"),
+            y: format!("{:.1}", 44.0 - h),
+            x: format!("{}", 6 + k * 200 / n.max(1)),
+            now,
+        });
+    }
+    let organization = report
+        .settings
+        .brief
+        .organization
+        .clone()
+        .unwrap_or_else(|| {
+            if eval.scope.accounts.is_empty() {
+                "the bundled example".to_string()
+            } else {
+                format!("AWS account {}", eval.scope.accounts.join(", "))
+            }
+        });
+    // What was not assessed, on one line: the count and the first few.
+    let not_assessed = if s.not_assessed.is_empty() {
+        String::new()
+    } else {
+        let heads: Vec<String> = s
+            .not_assessed
+            .iter()
+            .map(|l| l.split(": ").next().unwrap_or(l).trim().to_string())
+            .collect();
+        let shown = heads.len().min(4);
+        format!(
+            "{} item(s): {}{}",
+            heads.len(),
+            heads[..shown].join("; "),
+            if heads.len() > shown { "; …" } else { "" }
+        )
+    };
     let source = report.html_template.as_deref().unwrap_or(BUILTIN_TEMPLATE);
     let ctx = minijinja::context! {
         s => JValue::from_serialize(&s),
@@ -205,6 +359,10 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         families => JValue::from_serialize(&families),
         risks => JValue::from_serialize(&risks),
         trend => JValue::from_serialize(report.comparison),
+        points => JValue::from_serialize(&points),
+        gap_example => s.gap_lines.first().map(|g| crate::util::text::one_line(g, 150)),
+        organization => organization,
+        not_assessed => not_assessed,
     };
     super::markdown::render_template(TEMPLATE_NAME, source, true, ctx, out)
 }

@@ -11,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod oscal;
+pub mod period;
 pub mod table;
 
 use std::io::Write;
@@ -52,6 +53,8 @@ pub struct Report<'a> {
     pub html_template: Option<String>,
     /// The previous audit, when `--compare` gives one.
     pub comparison: Option<&'a crate::decide::trend::Comparison>,
+    /// The earlier audits of the same evidence folder, oldest first (the brief's trend).
+    pub history: &'a [crate::decide::trend::TrendPoint],
 }
 
 pub fn render(format: Format, report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
