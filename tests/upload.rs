@@ -150,3 +150,116 @@ fn upload_stores_the_archive_under_compliance_object_lock() {
             "uploading to s3://evidence-plain/x/",
         ));
 }
+
+/// A key created in moto's KMS through the API itself (boto3): its ARN.
+fn kms_key(endpoint: &str, spec: &str, usage: &str) -> String {
+    let script = format!(
+        "import boto3\nc = boto3.client('kms', endpoint_url='{endpoint}', region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\nprint(c.create_key(KeySpec='{spec}', KeyUsage='{usage}')['KeyMetadata']['Arn'])"
+    );
+    let out = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// `--sign-kms-key` signs the manifest with a KMS asymmetric key beside (or instead of) Ed25519,
+/// and `evidence verify --kms` asks KMS to check it: a rewritten manifest or a forged statement
+/// fails, and without `--kms` the signature is said to be unchecked.
+#[test]
+fn bundles_signed_with_a_kms_key_verify_through_kms() {
+    let Some(server) = Moto::start(&[]) else {
+        return;
+    };
+    let key = kms_key(&server.url, "ECC_NIST_P256", "SIGN_VERIFY");
+    let dir = TempDir::new().unwrap();
+    let evidence = dir.path().join("evidence");
+    let out = drready_aws()
+        .args(["audit", "--example", "--evidence-dir"])
+        .arg(&evidence)
+        .args(["--sign-kms-key", &key, "--endpoint-url", &server.url])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let bundle = std::path::PathBuf::from(
+        stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("evidence: "))
+            .unwrap(),
+    );
+    let sig: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("manifest.kms.json")).unwrap())
+            .unwrap();
+    assert_eq!(sig["key_id"], key.as_str());
+    assert_eq!(sig["signing_algorithm"], "ECDSA_SHA_256");
+    assert!(sig["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("drready-manifest-sha256:"));
+    let verify = |extra: &[&str]| {
+        drready_aws()
+            .args(["evidence", "verify"])
+            .arg(&bundle)
+            .args(extra)
+            .assert()
+    };
+    verify(&["--kms", "--endpoint-url", &server.url])
+        .code(0)
+        .stdout(predicate::str::contains("KMS signature: valid"));
+    verify(&[])
+        .code(0)
+        .stdout(predicate::str::contains("KMS signature by"))
+        .stdout(predicate::str::contains("NOT CHECKED"));
+    // A forged statement naming a rewritten manifest: KMS says no.
+    let manifest = bundle.join("manifest.json");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    // (one more space: the same manifest to a parser, another one to a hash)
+    text = text.replacen("\"bundle_version\": 1", "\"bundle_version\":  1", 1);
+    std::fs::write(&manifest, &text).unwrap();
+    verify(&["--kms", "--endpoint-url", &server.url])
+        .code(1)
+        .stdout(predicate::str::contains(
+            "the KMS signature is of another manifest",
+        ));
+    let forged = {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(text.as_bytes());
+        let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+        let mut s = sig.clone();
+        s["message"] = format!("drready-manifest-sha256:{hex}").into();
+        s
+    };
+    std::fs::write(
+        bundle.join("manifest.kms.json"),
+        serde_json::to_vec_pretty(&forged).unwrap(),
+    )
+    .unwrap();
+    verify(&["--kms", "--endpoint-url", &server.url])
+        .code(1)
+        .stdout(predicate::str::contains("KMS says the signature by"));
+    // A key that cannot sign is a clear error, and no bundle is left half-written.
+    let symmetric = kms_key(&server.url, "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT");
+    let before = std::fs::read_dir(evidence.join("123456789012"))
+        .unwrap()
+        .count();
+    drready_aws()
+        .args(["audit", "--example", "--evidence-dir"])
+        .arg(&evidence)
+        .args(["--sign-kms-key", &symmetric, "--endpoint-url", &server.url])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot sign"));
+    assert_eq!(
+        std::fs::read_dir(evidence.join("123456789012"))
+            .unwrap()
+            .count(),
+        before
+    );
+}

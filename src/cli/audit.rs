@@ -61,6 +61,9 @@ pub struct EvidenceArgs {
     /// Sign the bundle's manifest with this Ed25519 key (from `drready evidence keygen`)
     #[arg(long, value_name = "FILE")]
     pub sign_key: Option<PathBuf>,
+    /// Also sign it with this AWS KMS asymmetric key (id, ARN or alias; SIGN_VERIFY usage)
+    #[arg(long, value_name = "KEY")]
+    pub sign_kms_key: Option<String>,
     /// Also write the bundle as a `.tar.gz` beside it
     #[arg(long)]
     pub archive: bool,
@@ -381,12 +384,23 @@ pub(super) fn write_bundle_with(
         settings: report.settings.clone(),
         files: Vec::new(),
     };
+    let endpoint = args.endpoint_url.clone();
+    let cosign = |message: &str| {
+        super::live::kms_sign(
+            args.sign_kms_key.as_deref().unwrap_or(""),
+            message,
+            endpoint.as_deref(),
+        )
+    };
     let dir = crate::evidence::write(
         &args.evidence_dir.join(scope),
         &crate::evidence::stamp(now),
         files,
         manifest,
         key.as_ref(),
+        args.sign_kms_key
+            .as_ref()
+            .map(|_| &cosign as crate::evidence::Cosigner<'_>),
     )?;
     if args.archive || args.upload.is_some() {
         let archive = crate::evidence::archive(&dir)?;

@@ -17,6 +17,12 @@ pub enum EvidenceCommand {
         /// removed or inserted bundle breaks it
         #[arg(long)]
         chain: bool,
+        /// Ask AWS KMS to check the bundle's KMS signature (a bundle without one then fails)
+        #[arg(long)]
+        kms: bool,
+        /// Send the KMS calls to this endpoint (also `AWS_ENDPOINT_URL`)
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
     },
     /// Make an Ed25519 key pair: `PREFIX.key` (secret) and `PREFIX.pub`
     Keygen {
@@ -26,10 +32,18 @@ pub enum EvidenceCommand {
     },
 }
 
+/// The KMS check `--kms` asks for, through `endpoint`.
+pub(super) fn kms_check(
+    endpoint: Option<String>,
+) -> impl Fn(&crate::evidence::KmsSignature) -> Result<bool, Error> {
+    move |sig| super::live::kms_verify(sig, endpoint.as_deref())
+}
+
 pub(super) fn verify_bundle(
     path: &Path,
     public_key: Option<&Path>,
     chain: bool,
+    kms: Option<&crate::evidence::KmsCheck>,
     out: &mut dyn Write,
 ) -> Result<Exit, Error> {
     let w = |e| Error::io("writing output", e);
@@ -38,9 +52,9 @@ pub(super) fn verify_bundle(
         None => None,
     };
     let (ok, lines) = if chain {
-        crate::evidence::verify::verify_chain(path, public.as_ref(), &reproduce_reports)?
+        crate::evidence::verify::verify_chain(path, public.as_ref(), kms, &reproduce_reports)?
     } else {
-        crate::evidence::verify::verify(path, public.as_ref(), &reproduce_reports)?
+        crate::evidence::verify::verify(path, public.as_ref(), kms, &reproduce_reports)?
     };
     for l in lines {
         if l.starts_with("WARNING:") {

@@ -191,6 +191,73 @@ pub(super) fn upload(
     }
 }
 
+/// Sign a manifest's statement with a KMS key.
+pub(super) fn kms_sign(
+    key: &str,
+    message: &str,
+    endpoint: Option<&str>,
+) -> Result<crate::evidence::KmsSignature, Error> {
+    #[cfg(feature = "aws")]
+    {
+        let (key_id, signing_algorithm, signature) = block_on(
+            "KMS",
+            Threads::One,
+            crate::aws::kms::sign(key, message.as_bytes(), endpoint),
+        )??;
+        Ok(crate::evidence::KmsSignature {
+            key_id,
+            signing_algorithm,
+            message: message.to_string(),
+            signature: crate::evaluate::catalog::hex(&signature),
+        })
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = (key, message, endpoint);
+        Err(no_aws())
+    }
+}
+
+/// Ask KMS whether a bundle's KMS signature is valid.
+pub(super) fn kms_verify(
+    sig: &crate::evidence::KmsSignature,
+    endpoint: Option<&str>,
+) -> Result<bool, Error> {
+    #[cfg(feature = "aws")]
+    {
+        let bytes = unhex(&sig.signature).ok_or_else(|| {
+            Error::Other(format!("the KMS signature by `{}` is not hex", sig.key_id))
+        })?;
+        block_on(
+            "KMS",
+            Threads::One,
+            crate::aws::kms::verify(
+                &sig.key_id,
+                &sig.signing_algorithm,
+                sig.message.as_bytes(),
+                &bytes,
+                endpoint,
+            ),
+        )?
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = (sig, endpoint);
+        Err(no_aws())
+    }
+}
+
+#[cfg(feature = "aws")]
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 /// The collection progress bar on stderr, drawn only when stderr is a terminal.
 #[cfg(feature = "aws")]
 struct Bar(indicatif::ProgressBar);

@@ -222,7 +222,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Exit, Error> {
             path,
             public_key,
             chain,
-        }) => evidence::verify_bundle(&path, public_key.as_deref(), chain, out),
+            kms,
+            endpoint_url,
+        }) => {
+            let check = evidence::kms_check(endpoint_url);
+            let kms = kms.then_some(&check as &crate::evidence::KmsCheck);
+            evidence::verify_bundle(&path, public_key.as_deref(), chain, kms, out)
+        }
         Command::Evidence(EvidenceCommand::Keygen { out: prefix }) => {
             let (secret, public) = crate::evidence::keygen()?;
             let key = prefix.with_extension("key");

@@ -16,6 +16,12 @@ pub struct ReportArgs {
     /// Check each bundle's signature with this public key
     #[arg(long, value_name = "FILE")]
     pub public_key: Option<PathBuf>,
+    /// Ask AWS KMS to check each bundle's KMS signature
+    #[arg(long)]
+    pub kms: bool,
+    /// Send the KMS calls to this endpoint (also `AWS_ENDPOINT_URL`)
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
     #[arg(long, value_enum, default_value_t = report::period::PeriodFormat::Table)]
     pub format: report::period::PeriodFormat,
 }
@@ -31,11 +37,13 @@ pub(super) fn period(args: ReportArgs, out: &mut dyn Write) -> Result<Exit, Erro
         Some(p) => Some(crate::evidence::verifying_key(p)?),
         None => None,
     };
+    let check = super::evidence::kms_check(args.endpoint_url.clone());
     let (audits, excluded) = crate::evidence::period::load(
         &args.bundles,
         from,
         to,
         public.as_ref(),
+        args.kms.then_some(&check as &crate::evidence::KmsCheck),
         &super::evidence::reproduce_reports,
     )?;
     for e in &excluded {

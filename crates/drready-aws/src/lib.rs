@@ -11,6 +11,7 @@ pub mod cloudwatch;
 pub mod collect;
 pub mod eks;
 pub mod iam;
+pub mod kms;
 pub mod permissions;
 pub mod rds;
 pub mod remediate;

@@ -45,6 +45,31 @@ pub const BUNDLE_VERSION: u32 = 1;
 pub const RENDER_VERSION: u32 = 2;
 pub const MANIFEST: &str = "manifest.json";
 pub const SIGNATURE: &str = "manifest.sig";
+/// The AWS KMS signature of the manifest (`--sign-kms-key`), beside or instead of Ed25519's.
+pub const KMS_SIGNATURE: &str = "manifest.kms.json";
+
+/// A KMS signature: the key, the algorithm, the statement signed (`kms_message` of the
+/// manifest) and the signature (hex).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KmsSignature {
+    pub key_id: String,
+    pub signing_algorithm: String,
+    pub message: String,
+    pub signature: String,
+}
+
+/// What a KMS key signs for a manifest: a short statement naming its SHA-256, sent as a RAW
+/// message (under KMS's 4 KiB limit, and hashed the same way by AWS and any offline verifier).
+pub fn kms_message(manifest: &[u8]) -> String {
+    format!("drready-manifest-sha256:{}", sha256_hex(manifest))
+}
+
+/// Signs a manifest's statement with a KMS key (the CLI provides it: only it reaches AWS).
+pub type Cosigner<'a> = &'a dyn Fn(&str) -> Result<KmsSignature, Error>;
+
+/// Asks KMS whether a signature is valid (the CLI provides it).
+pub type KmsCheck = dyn Fn(&KmsSignature) -> Result<bool, Error>;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -241,6 +266,7 @@ pub fn write(
     files: Vec<(String, Content<'_>)>,
     mut manifest: Manifest,
     key: Option<&SigningKey>,
+    cosign: Option<Cosigner<'_>>,
 ) -> Result<PathBuf, Error> {
     // A bundle is never changed: no new bundle goes inside one.
     if let Some(inside) = parent.ancestors().find(|a| a.join(MANIFEST).is_file()) {
@@ -305,6 +331,14 @@ pub fn write(
             let sig = key.sign(&text);
             std::fs::write(tmp.join(SIGNATURE), format!("{}\n", hex(&sig.to_bytes())))
                 .map_err(io(format!("writing `{}`", tmp.join(SIGNATURE).display())))?;
+        }
+        if let Some(cosign) = cosign {
+            let sig = cosign(&kms_message(&text))?;
+            let json = serde_json::to_vec_pretty(&sig).map_err(|e| Error::Other(e.to_string()))?;
+            std::fs::write(tmp.join(KMS_SIGNATURE), json).map_err(io(format!(
+                "writing `{}`",
+                tmp.join(KMS_SIGNATURE).display()
+            )))?;
         }
         // Rename into place; a folder that exists is never replaced.
         for n in 1.. {
@@ -648,7 +682,11 @@ pub fn check_files(bundle: &Path, manifest: &Manifest) -> Result<Option<String>,
                 .unwrap_or(&p)
                 .to_string_lossy()
                 .replace('\\', "/");
-            if rel != MANIFEST && rel != SIGNATURE && !listed.contains(rel.as_str()) {
+            if rel != MANIFEST
+                && rel != SIGNATURE
+                && rel != KMS_SIGNATURE
+                && !listed.contains(rel.as_str())
+            {
                 return Ok(Some(format!("`{rel}` is not in the manifest")));
             }
         }
@@ -791,6 +829,7 @@ mod tests {
             vec![("a.txt".into(), Content::Bytes(b"one".to_vec()))],
             manifest(),
             None,
+            None,
         )
         .unwrap();
         let second = write(
@@ -798,6 +837,7 @@ mod tests {
             "b",
             vec![("a.txt".into(), Content::Bytes(b"two".to_vec()))],
             manifest(),
+            None,
             None,
         )
         .unwrap();

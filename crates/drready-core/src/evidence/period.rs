@@ -41,13 +41,14 @@ pub fn load(
     from: NaiveDate,
     to: NaiveDate,
     public: Option<&VerifyingKey>,
+    kms: Option<&super::KmsCheck>,
     reproduce: &super::verify::Reproduce,
 ) -> Result<(Vec<Audit>, Vec<Excluded>), Error> {
     let mut audits = Vec::new();
     let mut excluded = Vec::new();
     for path in expand(paths)? {
         let name = path.display().to_string();
-        match super::verify::verify(&path, public, reproduce) {
+        match super::verify::verify(&path, public, kms, reproduce) {
             Ok((true, _)) => {}
             Ok((false, lines)) => {
                 let why = lines

@@ -25,6 +25,7 @@ pub type Reproduce =
 pub fn verify(
     path: &Path,
     public: Option<&VerifyingKey>,
+    kms: Option<&super::KmsCheck>,
     reproduce: &Reproduce,
 ) -> Result<(bool, Vec<String>), Error> {
     let unpacked = if path.is_file() {
@@ -39,7 +40,7 @@ pub fn verify(
         Some(t) => super::unpack(path, t.path())?,
         None => path.to_path_buf(),
     };
-    verify_folder(&bundle, public, reproduce).map_err(|e| match &unpacked {
+    verify_folder(&bundle, public, kms, reproduce).map_err(|e| match &unpacked {
         Some(t) => Error::Other(e.to_string().replace(
             &t.path().display().to_string(),
             &format!("{}!", path.display()),
@@ -56,6 +57,7 @@ pub fn verify(
 pub fn verify_chain(
     dir: &Path,
     public: Option<&VerifyingKey>,
+    kms: Option<&super::KmsCheck>,
     reproduce: &Reproduce,
 ) -> Result<(bool, Vec<String>), Error> {
     let bundles =
@@ -74,7 +76,7 @@ pub fn verify_chain(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let (intact, found) = verify(b, public, reproduce)?;
+        let (intact, found) = verify(b, public, kms, reproduce)?;
         if !intact {
             ok = false;
             let why = found
@@ -144,6 +146,7 @@ pub fn verify_chain(
 fn verify_folder(
     bundle: &Path,
     public: Option<&VerifyingKey>,
+    kms: Option<&super::KmsCheck>,
     reproduce: &Reproduce,
 ) -> Result<(bool, Vec<String>), Error> {
     let manifest = super::read_manifest(bundle)?;
@@ -168,6 +171,46 @@ fn verify_folder(
         super::Signed::Invalid(why) => {
             lines.push(format!("MISMATCH: signature: {why}"));
             return Ok((false, lines));
+        }
+    }
+    // The KMS signature: it must sign this manifest's statement, and KMS must say it is valid.
+    let kms_path = bundle.join(super::KMS_SIGNATURE);
+    match (kms_path.is_file(), kms) {
+        (false, Some(_)) => {
+            lines.push("MISMATCH: the bundle has no KMS signature".into());
+            return Ok((false, lines));
+        }
+        (false, None) => {}
+        (true, check) => {
+            let text =
+                crate::util::files::read_text(&kms_path, crate::util::files::MAX_SMALL_BYTES)?;
+            let sig: super::KmsSignature = serde_json::from_str(&text)
+                .map_err(|e| Error::from(crate::util::error::json_error(&kms_path, &e)))?;
+            let manifest_bytes = std::fs::read(bundle.join(super::MANIFEST))
+                .map_err(|e| Error::io("reading the manifest", e))?;
+            if sig.message != super::kms_message(&manifest_bytes) {
+                lines.push("MISMATCH: the KMS signature is of another manifest".into());
+                return Ok((false, lines));
+            }
+            match check {
+                Some(check) => {
+                    if !check(&sig)? {
+                        lines.push(format!(
+                            "MISMATCH: KMS says the signature by `{}` is not valid",
+                            sig.key_id
+                        ));
+                        return Ok((false, lines));
+                    }
+                    lines.push(format!(
+                        "KMS signature: valid ({}, {})",
+                        sig.key_id, sig.signing_algorithm
+                    ));
+                }
+                None => lines.push(format!(
+                    "WARNING: KMS signature by `{}` NOT CHECKED: pass --kms to ask KMS",
+                    sig.key_id
+                )),
+            }
         }
     }
     if let Some(diff) = super::check_files(bundle, &manifest)? {
