@@ -42,6 +42,9 @@ fn the_scorecard_is_one_self_contained_page() {
         "3 collection gap(s)",
         "Kubernetes workloads",
         "SOC 2 CC7.3 (Evaluation of security events)",
+        // The requirement view, on screen.
+        "Requirements by framework",
+        "CC7.3 Evaluation of security events",
         // Whose brief it is (`[brief] organization`).
         "DR readiness: LLM Marketplace",
         // Each framework's requirements met, and three scores that differ.

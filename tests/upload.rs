@@ -263,3 +263,117 @@ fn bundles_signed_with_a_kms_key_verify_through_kms() {
         before
     );
 }
+
+/// `dr-test-results-retained` is judged from the results store itself: its Object Lock and its
+/// lifecycle, collected from a bucket in moto, not from a number in the config.
+#[test]
+fn results_retention_is_judged_from_the_results_stores_object_lock_and_lifecycle() {
+    let Some(server) = Moto::start(&[]) else {
+        return;
+    };
+    let (rt, client) = s3(&server.url);
+    rt.block_on(
+        client
+            .create_bucket()
+            .bucket("dr-results")
+            .object_lock_enabled_for_bucket(true)
+            .send(),
+    )
+    .unwrap();
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, DefaultRetention, ExpirationStatus, LifecycleExpiration,
+        LifecycleRule, LifecycleRuleFilter, ObjectLockConfiguration, ObjectLockEnabled,
+        ObjectLockRetentionMode, ObjectLockRule,
+    };
+    rt.block_on(
+        client
+            .put_object_lock_configuration()
+            .bucket("dr-results")
+            .object_lock_configuration(
+                ObjectLockConfiguration::builder()
+                    .object_lock_enabled(ObjectLockEnabled::Enabled)
+                    .rule(
+                        ObjectLockRule::builder()
+                            .default_retention(
+                                DefaultRetention::builder()
+                                    .mode(ObjectLockRetentionMode::Compliance)
+                                    .days(1096)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("drready.toml");
+    std::fs::write(
+        &config,
+        "[scope]\nregions = [\"us-east-1\"]\n[program]\nresults_bucket = \"dr-results\"\nresults_prefix = \"results/\"\nresults_retention_days = 1096\n",
+    )
+    .unwrap();
+    let collect = |name: &str| {
+        let out = dir.path().join(name);
+        drready_aws()
+            .args(["collect", "--quiet", "--config"])
+            .arg(&config)
+            .args(["--endpoint-url", &server.url, "--out"])
+            .arg(&out)
+            .assert()
+            .code(0);
+        out
+    };
+    let verdict = |snapshot: &std::path::Path| -> serde_json::Value {
+        let out = drready_aws()
+            .args(["audit", "--no-evidence", "--format", "json", "--snapshot"])
+            .arg(snapshot)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["verdicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["control"] == "dr-test-results-retained")
+            .unwrap()
+            .clone()
+    };
+    let locked = collect("locked.json");
+    let snap: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&locked).unwrap()).unwrap();
+    assert_eq!(
+        snap["program"]["results_store"],
+        serde_json::json!({"bucket": "dr-results", "object_lock_mode": "COMPLIANCE", "object_lock_days": 1096, "lifecycle_expiry_days": 0})
+    );
+    assert_eq!(verdict(&locked)["status"], "pass");
+    // A lifecycle rule that deletes results after 400 days fails it, whatever the config says.
+    rt.block_on(
+        client
+            .put_bucket_lifecycle_configuration()
+            .bucket("dr-results")
+            .lifecycle_configuration(
+                BucketLifecycleConfiguration::builder()
+                    .rules(
+                        LifecycleRule::builder()
+                            .id("expire")
+                            .status(ExpirationStatus::Enabled)
+                            .filter(LifecycleRuleFilter::builder().prefix("results/").build())
+                            .expiration(LifecycleExpiration::builder().days(400).build())
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send(),
+    )
+    .unwrap();
+    let expiring = collect("expiring.json");
+    let v = verdict(&expiring);
+    assert_eq!(v["status"], "fail", "{v}");
+    assert_eq!(v["facts"]["resource.results_expiry_days"], 400);
+}

@@ -38,6 +38,18 @@ pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Erro
         async move { collect_account(home, regions, config, progress, window, dr_region).await }
     });
     let results = futures::future::join_all(per_account).await;
+    // The DR test results store, read with the first account's credentials.
+    let mut program = drready_core::model::snapshot::ProgramFacts::default();
+    let mut store_gaps = Vec::new();
+    if let (Some(bucket), Some(home)) = (
+        &config.program.results_bucket,
+        session.contexts().into_iter().next(),
+    ) {
+        let (store, g) =
+            crate::s3::results_store(&home, bucket, config.program.results_prefix.as_deref()).await;
+        program.results_store = Some(store);
+        store_gaps = g;
+    }
 
     let mut resources = Vec::new();
     let mut gaps = Vec::new();
@@ -47,6 +59,7 @@ pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Erro
         gaps.extend(r.gaps);
         alarms.extend(r.alarms);
     }
+    gaps.extend(store_gaps);
     // Deterministic output: sorted by type and id.
     resources.sort_by(|a: &Resource, b: &Resource| {
         (a.type_name(), a.record().id()).cmp(&(b.type_name(), b.record().id()))
@@ -87,7 +100,7 @@ pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Erro
         documents: Vec::new(),
         dr_tests: Vec::new(),
         gaps,
-        program: Default::default(),
+        program,
         alarms,
         resources,
     };

@@ -569,6 +569,83 @@ async fn newest_object(
     }
 }
 
+/// The store of DR test results (`[program] results_bucket`): its Object Lock default retention
+/// and the shortest lifecycle expiry over `prefix`. What cannot be read stays absent (no
+/// evidence) and is a gap.
+pub async fn results_store(
+    ctx: &Ctx,
+    bucket: &str,
+    prefix: Option<&str>,
+) -> (drready_core::model::snapshot::ResultsStore, Vec<Gap>) {
+    let mut store = drready_core::model::snapshot::ResultsStore {
+        bucket: bucket.to_string(),
+        ..Default::default()
+    };
+    let mut gaps = Vec::new();
+    let arn = format!("arn:aws:s3:::{bucket}");
+    let client = ctx.s3();
+    let region = match location(ctx, &client, bucket).await {
+        Ok(r) => r,
+        Err(f) => {
+            gaps.push(ctx.gap(
+                "s3",
+                "GetBucketLocation",
+                &f,
+                Some(&arn),
+                Some("program"),
+                &["results_locked_days", "results_expiry_days"],
+            ));
+            return (store, gaps);
+        }
+    };
+    let here = ctx.in_region(&region);
+    let client = here.s3();
+    let (lock, life) = futures::join!(
+        here.call(client.get_object_lock_configuration().bucket(bucket).send()),
+        here.call(
+            client
+                .get_bucket_lifecycle_configuration()
+                .bucket(bucket)
+                .send()
+        ),
+    );
+    match or_absent(
+        lock.map_err(|e| failure(&e)).map(|o| object_lock_of(&o)),
+        &["ObjectLockConfigurationNotFoundError"],
+        ("NONE".to_string(), 0),
+    ) {
+        Ok((mode, days)) => {
+            store.object_lock_mode = Some(mode);
+            store.object_lock_days = Some(days);
+        }
+        Err(f) => gaps.push(here.gap(
+            "s3",
+            "GetObjectLockConfiguration",
+            &f,
+            Some(&arn),
+            Some("program"),
+            &["results_locked_days"],
+        )),
+    }
+    match or_absent(
+        life.map_err(|e| failure(&e))
+            .and_then(|o| expiry_of(&o, prefix)),
+        &["NoSuchLifecycleConfiguration"],
+        0,
+    ) {
+        Ok(days) => store.lifecycle_expiry_days = Some(days),
+        Err(f) => gaps.push(here.gap(
+            "s3",
+            "GetBucketLifecycleConfiguration",
+            &f,
+            Some(&arn),
+            Some("program"),
+            &["results_expiry_days"],
+        )),
+    }
+    (store, gaps)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

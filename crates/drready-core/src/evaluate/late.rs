@@ -163,6 +163,7 @@ pub(super) fn entities(
                 .program
                 .results_retention_days
                 .or(header.program.results_retention_days),
+            header.program.results_store.as_ref(),
         ),
     ));
     for a in &header.scope.accounts {

@@ -338,8 +338,15 @@ pub struct RawScope {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawProgram {
+    /// A declared retention: recorded, but no longer evidence for `dr-test-results-retained`
+    /// (bundles of earlier builds, whose policies read it, still verify).
     #[serde(deserialize_with = "duration::bounded::opt_days")]
     pub results_retention_days: Option<u32>,
+    /// The S3 bucket that stores DR test results: its Object Lock and lifecycle are the evidence
+    /// of how long results are kept.
+    pub results_bucket: Option<String>,
+    /// Where under the bucket the results are (lifecycle rules are matched against it).
+    pub results_prefix: Option<String>,
 }
 
 /// DR documents to read: Markdown files or folders, relative to the config file.

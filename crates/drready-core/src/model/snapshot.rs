@@ -870,9 +870,30 @@ pub struct DrTest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramFacts {
-    /// How long the DR test results store keeps results, in days.
+    /// How long the DR test results store keeps results, in days, as declared (a config or a
+    /// file says so; not evidence).
     #[serde(default, deserialize_with = "crate::util::duration::bounded::opt_days")]
     pub results_retention_days: Option<u32>,
+    /// The store of DR test results as collected: its Object Lock and lifecycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results_store: Option<ResultsStore>,
+}
+
+/// The S3 bucket that keeps DR test results, as collected (`[program] results_bucket`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultsStore {
+    pub bucket: String,
+    /// `COMPLIANCE`, `GOVERNANCE` or `NONE`; absent when it could not be read.
+    #[serde(default)]
+    pub object_lock_mode: Option<String>,
+    /// The default Object Lock retention in days (0: none); absent when it could not be read.
+    #[serde(default)]
+    pub object_lock_days: Option<u32>,
+    /// The shortest lifecycle expiry over the results, in days (0: none expires); absent when it
+    /// could not be read.
+    #[serde(default)]
+    pub lifecycle_expiry_days: Option<u32>,
 }
 
 /// The JSON Schema of a DR test record (one file per run, an array, or JSON Lines).

@@ -230,6 +230,7 @@ pub fn program_facts(
     tests: &[&DrTest],
     component: u32,
     results_retention_days: Option<u32>,
+    store: Option<&crate::model::snapshot::ResultsStore>,
 ) -> Facts {
     let mut newest: BTreeMap<DrTestKind, DateTime<Utc>> = BTreeMap::new();
     for t in tests.iter().filter(|t| t.outcome == Outcome::Success) {
@@ -260,6 +261,25 @@ pub fn program_facts(
         results_retention_days,
         |d| Value::Long(d.into()),
     );
+    // The evidence: how long the results store's Object Lock keeps results, and when its
+    // lifecycle deletes them. Absent (no evidence) without a collected store.
+    if let Some(s) = store {
+        push(&mut a, "results_store", Some(s.bucket.as_str()), Value::str);
+        let locked = match (s.object_lock_mode.as_deref(), s.object_lock_days) {
+            (Some("NONE"), _) => Some(0),
+            (Some(_), d) => d,
+            (None, _) => None,
+        };
+        push(&mut a, "results_locked_days", locked, |d| {
+            Value::Long(d.into())
+        });
+        push(
+            &mut a,
+            "results_expiry_days",
+            s.lifecycle_expiry_days,
+            |d| Value::Long(d.into()),
+        );
+    }
     Facts {
         entity_type: "Program",
         id: "dr-program".into(),
