@@ -294,6 +294,15 @@ fn user_policies_add_controls_and_replace_files_by_name() {
         ids.iter().any(|i| i == "rds-only") && !ids.iter().any(|i| i == "rds-backup-enabled"),
         "{ids:?}"
     );
+    // The built-in frameworks' mappings to the controls it replaced are said, not dropped.
+    drready()
+        .args(["audit", "--example", "--format", "json", "--policies"])
+        .arg(dir.path().join("r"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "ISO/IEC 27001:2022 A.8.13 (Information backup): control `rds-backup-enabled` is mapped to it, but no loaded policy defines it",
+        ));
 }
 
 #[test]

@@ -216,6 +216,9 @@ pub struct Catalog {
     pub framework_files: BTreeMap<String, (String, String)>,
     /// SHA-256 over the framework files, by name.
     pub frameworks_hash: String,
+    /// Mappings of built-in framework files to controls no loaded policy defines (a policy file
+    /// replaced by one of fewer controls): said in every report's not-assessed list.
+    pub unloaded: Vec<String>,
 }
 
 /// Id of the `@applies` policy of a control.
@@ -325,6 +328,16 @@ impl Catalog {
             });
             if builtin {
                 for r in &mut fw.requirements {
+                    for m in r
+                        .controls
+                        .iter()
+                        .filter(|m| !ids.contains(m.control.as_str()))
+                    {
+                        self.unloaded.push(format!(
+                            "{} {} ({}): control `{}` is mapped to it, but no loaded policy defines it",
+                            fw.title, r.id, r.title, m.control
+                        ));
+                    }
                     r.controls.retain(|m| ids.contains(m.control.as_str()));
                 }
             }
@@ -524,6 +537,7 @@ impl Catalog {
             frameworks: Vec::new(),
             framework_files: BTreeMap::new(),
             frameworks_hash: String::new(),
+            unloaded: Vec::new(),
         })
     }
 

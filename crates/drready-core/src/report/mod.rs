@@ -189,6 +189,7 @@ pub fn not_assessed(report: &Report<'_>) -> Vec<String> {
             }
         }
     }
+    out.extend(report.catalog.unloaded.iter().cloned());
     out
 }
 
