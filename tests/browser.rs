@@ -26,6 +26,22 @@ fn chromium() -> Option<&'static str> {
         })
 }
 
+/// Headless Chromium, sandboxed from the network and the user's profile (one under `dir`).
+fn headless(browser: &str, dir: &std::path::Path) -> Command {
+    let mut c = Command::new(browser);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ])
+    .arg(format!("--user-data-dir={}", dir.join("profile").display()));
+    c
+}
+
 #[test]
 fn the_example_scorecard_renders_cleanly_in_headless_chromium() {
     let Some(browser) = chromium() else {
@@ -44,24 +60,13 @@ fn the_example_scorecard_renders_cleanly_in_headless_chromium() {
         .stdout;
     std::fs::write(&page, html).unwrap();
     let shot = dir.path().join("shot.png");
-    let out = Command::new(browser)
+    let out = headless(browser, dir.path())
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
             "--hide-scrollbars",
             "--enable-logging=stderr",
             "--v=0",
             "--window-size=900,1400",
         ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile").display()
-        ))
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("file://{}", page.display()))
         .output()
@@ -155,21 +160,8 @@ fn the_brief_prints_on_one_a4_page() {
         let page = dir.path().join(format!("{name}.html"));
         std::fs::write(&page, html).unwrap();
         let pdf = dir.path().join(format!("{name}.pdf"));
-        let out = Command::new(browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-pdf-header-footer",
-            ])
-            .arg(format!(
-                "--user-data-dir={}",
-                dir.path().join("profile").display()
-            ))
+        let out = headless(browser, dir.path())
+            .arg("--no-pdf-header-footer")
             .arg(format!("--print-to-pdf={}", pdf.display()))
             .arg(format!("file://{}", page.display()))
             .output()

@@ -386,14 +386,7 @@ impl Catalog {
                 }
             }
         }
-        let mut hasher = Sha256::new();
-        for (name, (_, text)) in &files {
-            hasher.update(name.as_bytes());
-            hasher.update([0]);
-            hasher.update(text.as_bytes());
-            hasher.update([0]);
-        }
-        self.frameworks_hash = hex(&hasher.finalize());
+        self.frameworks_hash = files_hash(files.iter().map(|(n, (_, t))| (n, t)));
         self.frameworks = loaded;
         self.framework_files = files;
         Ok(self)
@@ -515,14 +508,7 @@ impl Catalog {
             ));
         }
 
-        let mut hasher = Sha256::new();
-        for (name, (_, text)) in &files {
-            hasher.update(name.as_bytes());
-            hasher.update([0]);
-            hasher.update(text.as_bytes());
-            hasher.update([0]);
-        }
-        let hash = hex(&hasher.finalize());
+        let hash = files_hash(files.iter().map(|(n, (_, t))| (n, t)));
         Ok(Catalog {
             schema,
             declared,
@@ -544,6 +530,18 @@ impl Catalog {
     pub fn control(&self, id: &str) -> Option<&Control> {
         self.controls.iter().find(|c| c.id == id)
     }
+}
+
+/// SHA-256 over files by name: each name and text, NUL-terminated, in name order.
+fn files_hash<'a>(files: impl Iterator<Item = (&'a String, &'a String)>) -> String {
+    let mut hasher = Sha256::new();
+    for (name, text) in files {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+    }
+    hex(&hasher.finalize())
 }
 
 fn add(set: &mut PolicySet, policy: &Policy) -> Result<(), InputError> {

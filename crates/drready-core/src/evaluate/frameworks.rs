@@ -101,13 +101,8 @@ fn is_token(s: &str) -> bool {
 
 /// Parse one framework file; `path` names it in messages.
 pub fn parse(path: &Path, text: &str) -> Result<Framework, InputError> {
-    let raw: RawFramework = toml::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .span()
-            .map(|s| crate::util::error::line_col(text, s.start))
-            .unwrap_or((0, 0));
-        InputError::at(path, line, column, e.message().to_string())
-    })?;
+    let raw: RawFramework =
+        toml::from_str(text).map_err(|e| crate::util::error::toml_error(path, text, &e))?;
     if !is_token(&raw.id) {
         return Err(InputError::plain(
             path,

@@ -597,13 +597,8 @@ impl Config {
 
     /// Parse config text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, InputError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| crate::util::error::line_col(text, s.start))
-                .unwrap_or((0, 0));
-            InputError::at(path, line, column, e.message().to_string())
-        })?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| crate::util::error::toml_error(path, text, &e))?;
         Self::check(raw, path)
     }
 

@@ -96,6 +96,12 @@ impl Error {
 }
 
 /// A serde_json error as an input error at its line and column.
+/// A TOML error located in its file (line and column of its span).
+pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> InputError {
+    let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+    InputError::at(path, line, column, e.message().to_string())
+}
+
 pub fn json_error(path: &Path, e: &serde_json::Error) -> InputError {
     let text = e.to_string();
     let message = match text.rfind(" at line ") {
