@@ -769,3 +769,20 @@ fn a_period_report_names_a_tampered_bundle_and_checks_the_cadence_per_month() {
         .assert()
         .code(2);
 }
+
+/// A bundle of this render version reproduces byte for byte: a change to any report's bytes that
+/// forgets to bump `evidence::RENDER_VERSION` fails here, before it makes months-old bundles fail
+/// verification.
+#[test]
+fn a_bundle_of_this_render_version_reproduces_byte_for_byte() {
+    let archive = common::fixture("bundles/render2-example.tar.gz");
+    let out = verify(&archive, &[]).get_output().clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.code() == Some(0)
+            && stdout.contains("re-evaluation: identical verdicts, scorecard and reports"),
+        "the reports of render version 2 are no longer reproduced: if that is meant, bump \
+         evidence::RENDER_VERSION and add a bundle of the new version to tests/fixtures/bundles/ \
+         (README there)\n{stdout}"
+    );
+}
