@@ -11,12 +11,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::proxy::{self, Action};
 use common::{drready_with_keys, Moto};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -39,106 +38,6 @@ cross_region = true
 [components.match]
 tags = { app = "orders" }
 "#;
-
-#[derive(Clone, Copy, Debug)]
-enum Fault {
-    Throttle,
-    Unavailable,
-    Reset,
-    Stall,
-}
-
-/// Read one HTTP request (head and `Content-Length` body); `None` at the end of the connection.
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(Vec<String>, Vec<u8>)> {
-    let mut head = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end().to_string();
-        if line.is_empty() {
-            break;
-        }
-        head.push(line);
-    }
-    let length = head
-        .iter()
-        .find_map(|h| {
-            let (k, v) = h.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())
-                .flatten()
-        })
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    Some((head, body))
-}
-
-/// Serve one client connection: each request is forwarded to moto on a connection of its own
-/// (`Connection: close`), unless the schedule picks it for a fault.
-fn serve(client: TcpStream, upstream: String, counter: Arc<AtomicUsize>, faults: Arc<AtomicUsize>) {
-    let mut reader = BufReader::new(client.try_clone().unwrap());
-    let mut client = client;
-    // One request a connection: every answer closes it, so the client opens a new one.
-    if let Some((head, body)) = read_request(&mut reader) {
-        let n = counter.fetch_add(1, Ordering::SeqCst);
-        // Every third request fails, in turn each way.
-        let fault = (n % 3 == 1).then_some(match (n / 3) % 4 {
-            0 => Fault::Throttle,
-            1 => Fault::Unavailable,
-            2 => Fault::Reset,
-            _ => Fault::Stall,
-        });
-        if let Some(f) = fault {
-            faults.fetch_add(1, Ordering::SeqCst);
-            match f {
-                Fault::Throttle => {
-                    let body = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
-                    let _ = write!(
-                        client,
-                        "HTTP/1.1 400 Bad Request\r\nx-amzn-ErrorType: ThrottlingException\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                }
-                Fault::Unavailable => {
-                    let _ = write!(
-                        client,
-                        "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                    );
-                }
-                Fault::Reset => {}
-                // Longer than drready's read timeout, bounded all the same.
-                Fault::Stall => std::thread::sleep(Duration::from_secs(4)),
-            }
-            let _ = client.shutdown(Shutdown::Both);
-            return;
-        }
-        let Ok(mut up) = TcpStream::connect(&upstream) else {
-            return;
-        };
-        let mut out = Vec::new();
-        for (i, h) in head.iter().enumerate() {
-            let lower = h.to_ascii_lowercase();
-            if i > 0 && (lower.starts_with("connection:") || lower.starts_with("keep-alive:")) {
-                continue;
-            }
-            out.extend_from_slice(h.as_bytes());
-            out.extend_from_slice(b"\r\n");
-        }
-        out.extend_from_slice(b"Connection: close\r\n\r\n");
-        out.extend_from_slice(&body);
-        if up.write_all(&out).is_err() {
-            return;
-        }
-        let mut answer = Vec::new();
-        let _ = up.read_to_end(&mut answer);
-        // The answer says `Connection: close` (moto closes): the client opens a new connection.
-        let _ = client.write_all(&answer);
-        let _ = client.shutdown(Shutdown::Both);
-    }
-}
 
 /// (control, resource) → status of a JSON report.
 fn statuses(report: &[u8]) -> BTreeMap<(String, String), String> {
@@ -188,21 +87,36 @@ fn faults_never_make_a_verdict_pass() {
     let (undisturbed, _) = audit(&config, &moto.url);
     let clean = statuses(&undisturbed);
 
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let proxy = format!("http://{}", listener.local_addr().unwrap());
-    let upstream = moto.url.trim_start_matches("http://").to_string();
+    // Every third request fails, in turn each way: throttled, unavailable, reset, stalled (longer
+    // than drready's read timeout, bounded all the same).
     let counter = Arc::new(AtomicUsize::new(0));
     let faults = Arc::new(AtomicUsize::new(0));
-    {
+    let rule = {
         let (counter, faults) = (Arc::clone(&counter), Arc::clone(&faults));
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                let (upstream, counter, faults) =
-                    (upstream.clone(), Arc::clone(&counter), Arc::clone(&faults));
-                std::thread::spawn(move || serve(client, upstream, counter, faults));
+        move |_: &[String], _: &[u8]| {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            if n % 3 != 1 {
+                return Action::Forward;
             }
-        });
-    }
+            faults.fetch_add(1, Ordering::SeqCst);
+            match (n / 3) % 4 {
+                0 => {
+                    let body = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
+                    Action::Answer(format!(
+                        "HTTP/1.1 400 Bad Request\r\nx-amzn-ErrorType: ThrottlingException\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    ))
+                }
+                1 => Action::Answer(
+                    "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                        .into(),
+                ),
+                2 => Action::Reset,
+                _ => Action::Stall(Duration::from_secs(4)),
+            }
+        }
+    };
+    let proxy = proxy::start(&moto.url, Arc::new(rule));
     let (disturbed, took) = audit(&config, &proxy);
     assert!(took < Duration::from_secs(240), "the run took {took:?}");
     let faulty = statuses(&disturbed);

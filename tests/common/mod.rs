@@ -5,6 +5,8 @@
     reason = "each test binary uses its own part of these helpers"
 )]
 
+pub mod proxy;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
