@@ -6,9 +6,10 @@ use super::*;
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Judge this snapshot instead of collecting from AWS
+    /// Judge this snapshot instead of collecting from AWS: a file or `s3://bucket/key`. Given
+    /// more than once, the shards of one collection (`collect --shard`), checked and merged
     #[arg(long, value_name = "FILE", conflicts_with = "example")]
-    pub snapshot: Option<PathBuf>,
+    pub snapshot: Vec<PathBuf>,
     /// Judge the bundled example (no AWS account needed)
     #[arg(long)]
     pub example: bool,
@@ -122,7 +123,10 @@ pub(super) fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<Exit, Error>
     // then read back, so that `evidence verify` re-evaluates the same bytes.
     // A live audit judges what it collected exactly as its evidence bundle keeps it.
     let mut live = None;
-    let eval = match (&args.snapshot, args.example) {
+    let given =
+        super::collect::snapshot_file(&args.snapshot, args.evidence.endpoint_url.as_deref())?;
+    let snapshot_path = given.as_ref().map(|g| g.path.as_path());
+    let eval = match (snapshot_path, args.example) {
         (Some(path), _) => evaluate::evaluate_path(path, &setup)?,
         (None, false) => {
             let options = live_options(&args.live, args.evidence.endpoint_url.clone());
@@ -199,15 +203,15 @@ pub(super) fn audit(args: AuditArgs, out: &mut dyn Write) -> Result<Exit, Error>
             (None, true) => crate::sources::example::CONFIG.as_bytes().to_vec(),
             (None, false) => Vec::new(),
         };
-        let snapshot = match (&args.snapshot, live) {
-            (Some(p), _) => crate::evidence::Content::File(p.clone()),
+        let snapshot = match (snapshot_path, live) {
+            (Some(p), _) => crate::evidence::Content::File(p.to_path_buf()),
             (None, Some(bytes)) => crate::evidence::Content::Bytes(bytes),
             (None, None) => crate::evidence::Content::Bytes(
                 crate::sources::example::SNAPSHOT.as_bytes().to_vec(),
             ),
         };
-        let origin = match (&args.snapshot, args.example) {
-            (Some(p), _) => ("file", Some(p.display().to_string())),
+        let origin = match (&given, args.example) {
+            (Some(g), _) => ("file", Some(g.name.clone())),
             (None, false) => ("live", None),
             (None, true) => (
                 "example",

@@ -29,6 +29,7 @@ pub(super) fn options(args: &LiveArgs, endpoint_url: Option<String>) -> Options 
             endpoint_url,
             max_attempts: args.max_attempts,
             dr_region: args.dr_region.clone(),
+            shard: None,
             progress: if args.quiet {
                 crate::aws::session::Progress::hidden()
             } else {
@@ -51,6 +52,18 @@ fn no_aws() -> Error {
     )
 }
 
+/// Collect only this shard's share.
+pub(super) fn set_shard(options: &mut Options, shard: Option<crate::model::snapshot::Shard>) {
+    #[cfg(feature = "aws")]
+    {
+        options.shard = shard;
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = (options, shard);
+    }
+}
+
 /// Collect live; one line on stderr says what was collected and at what cost (with `per_call`,
 /// per operation).
 pub(super) fn collect(
@@ -66,14 +79,27 @@ pub(super) fn collect(
             crate::aws::collect::collect(config, options),
         )??;
         let calls: u64 = c.calls.values().sum();
+        let shard = c
+            .snapshot
+            .scope
+            .partition
+            .as_ref()
+            .map(|p| format!(" (shard {}/{})", p.index, p.count))
+            .unwrap_or_default();
+        let waits = c.rate_waits.as_secs_f64();
         eprintln!(
-            "collected {} resources and {} alarms in {} account(s) × {} region(s): {} AWS requests, {} gap(s)",
+            "collected {} resources and {} alarms in {} account(s) × {} region(s){shard}: {} AWS requests, {} gap(s){}",
             c.snapshot.resources.len(),
             c.snapshot.alarms.len(),
             c.snapshot.scope.accounts.len(),
             c.snapshot.scope.regions.len(),
             calls,
-            c.snapshot.gaps.len()
+            c.snapshot.gaps.len(),
+            if waits >= 0.001 {
+                format!(", {waits:.1} s waited for rate limits")
+            } else {
+                String::new()
+            }
         );
         if per_call {
             for (op, n) in &c.calls {
@@ -187,6 +213,74 @@ pub(super) fn upload(
     #[cfg(not(feature = "aws"))]
     {
         let _ = (archive, target, days, endpoint);
+        Err(no_aws())
+    }
+}
+
+/// A top-level folder of a bucket, as `drready init` finds it.
+#[cfg(feature = "aws")]
+pub(super) use crate::aws::discover::Folder;
+
+#[cfg(not(feature = "aws"))]
+pub(super) struct Folder {
+    pub prefix: String,
+    pub newest: chrono::DateTime<chrono::Utc>,
+    pub keys: u64,
+}
+
+/// What the account has, for `drready init`: a collection, and each backup bucket's folders.
+pub(super) fn discover(
+    config: &Config,
+    options: &Options,
+) -> Result<(Snapshot, std::collections::BTreeMap<String, Vec<Folder>>), Error> {
+    #[cfg(feature = "aws")]
+    {
+        let found = block_on(
+            "discovery",
+            Threads::Two,
+            crate::aws::discover::discover(config, options),
+        )??;
+        Ok((found.collection.snapshot, found.folders))
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = (config, options);
+        Err(no_aws())
+    }
+}
+
+/// Store a new S3 object from a file (never over an existing one).
+pub(super) fn put_new(file: &Path, url: &str, endpoint: Option<&str>) -> Result<(), Error> {
+    #[cfg(feature = "aws")]
+    {
+        block_on(
+            "S3",
+            Threads::One,
+            crate::aws::upload::put_new(file, url, endpoint),
+        )?
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = (file, url, endpoint);
+        Err(no_aws())
+    }
+}
+
+/// Read an S3 object into a new file.
+pub(super) fn get(url: &str, file: &Path, endpoint: Option<&str>) -> Result<(), Error> {
+    #[cfg(feature = "aws")]
+    {
+        let mut out = std::fs::File::create(file)
+            .map_err(|e| Error::io(format!("writing `{}`", file.display()), e))?;
+        block_on(
+            "S3",
+            Threads::One,
+            crate::aws::upload::get(url, &mut out, endpoint),
+        )?
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = (url, file, endpoint);
         Err(no_aws())
     }
 }

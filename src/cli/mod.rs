@@ -24,17 +24,19 @@ mod docs;
 mod evidence;
 pub mod exit;
 mod gate;
+mod init;
 mod live;
 mod period;
 mod remediate;
 
 pub use audit::{AuditArgs, EvidenceArgs};
-pub use collect::{CollectArgs, IamPolicyArgs};
+pub use collect::{CollectArgs, IamPolicyArgs, MergeArgs};
 pub use controls::{ControlsArgs, ControlsFormat, FrameworksArgs, PolicyCommand};
 pub use docs::{DocsCommand, DocsInspectArgs};
 pub use evidence::EvidenceCommand;
 pub use exit::Exit;
 pub use gate::{GateArgs, UnknownAs};
+pub use init::InitArgs;
 pub use period::ReportArgs;
 pub use remediate::{Allow, RemediateArgs};
 
@@ -58,8 +60,13 @@ pub enum Command {
     /// Judge the DR posture and print the scorecard: of a live AWS account (the default), a saved
     /// snapshot (`--snapshot`) or the bundled example (`--example`)
     Audit(AuditArgs),
+    /// Write a first drready.toml from what the AWS account has and what its DR documents say
+    Init(InitArgs),
     /// Collect the DR posture of AWS accounts into a snapshot (read-only calls)
     Collect(CollectArgs),
+    /// Merge the shards of one collection (`collect --shard`) into one snapshot, checking that
+    /// they cover its accounts and regions exactly once
+    Merge(MergeArgs),
     /// Print the remediation plan for failing controls; with `--apply`, carry it out
     Remediate(RemediateArgs),
     /// Print the minimal read-only IAM policy the collectors need
@@ -193,7 +200,9 @@ pub fn parse_as_of(s: &str) -> Result<DateTime<Utc>, String> {
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Exit, Error> {
     match cli.command {
         Command::Audit(args) => audit::audit(args, out),
+        Command::Init(args) => init::init(args),
         Command::Collect(args) => collect::collect_live(args, out),
+        Command::Merge(args) => collect::merge(args, out),
         Command::Remediate(args) => remediate::remediate(args, out),
         Command::IamPolicy(args) => {
             let policy = live::iam_policy(args.remediation)?;
@@ -297,6 +306,17 @@ fn warn(eval: &evaluate::Evaluation) {
 /// Write a new file atomically: a temporary file beside it, renamed into place only if `path`
 /// does not exist by then.
 fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_new_with(path, |w| {
+        w.write_all(bytes)
+            .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))
+    })
+}
+
+/// `write_new` for content written as it is made.
+fn write_new_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+) -> Result<(), Error> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -308,11 +328,22 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
             .unwrap_or_default(),
         std::process::id()
     ));
-    // On a full disk the partial temporary file is removed, and the error names `path`.
-    if let Err(e) = std::fs::write(&tmp, bytes).and_then(|()| std::fs::File::open(&tmp)?.sync_all())
-    {
+    // On a full disk (or bad input found half-way) the partial temporary file is removed, and the
+    // error names `path`.
+    let written = std::fs::File::create(&tmp)
+        .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))
+        .and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            fill(&mut w)?;
+            let f = w
+                .into_inner()
+                .map_err(|e| Error::io(format!("writing `{}`", path.display()), e.into_error()))?;
+            f.sync_all()
+                .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))
+        });
+    if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(format!("writing `{}`", path.display()), e));
+        return Err(e);
     }
     // A hard link fails when the target exists: the file is never overwritten, never half-written.
     let linked = std::fs::hard_link(&tmp, path);

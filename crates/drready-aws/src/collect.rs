@@ -20,6 +20,8 @@ pub struct Collection {
     pub snapshot: Snapshot,
     /// HTTP requests made, by `service:Operation` (retries included).
     pub calls: BTreeMap<String, u64>,
+    /// Time requests waited for their account's rate limits, summed over requests.
+    pub rate_waits: std::time::Duration,
 }
 
 /// Collect the DR posture of every account and region into a snapshot.
@@ -38,12 +40,13 @@ pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Erro
         async move { collect_account(home, regions, config, progress, window, dr_region).await }
     });
     let results = futures::future::join_all(per_account).await;
-    // The DR test results store, read with the first account's credentials.
+    // The DR test results store, read with the run's first account's credentials (by its shard).
     let mut program = drready_core::model::snapshot::ProgramFacts::default();
     let mut store_gaps = Vec::new();
-    if let (Some(bucket), Some(home)) = (
+    if let (Some(bucket), Some(home), true) = (
         &config.program.results_bucket,
         session.contexts().into_iter().next(),
+        session.holds_first,
     ) {
         let (store, g) =
             crate::s3::results_store(&home, bucket, config.program.results_prefix.as_deref()).await;
@@ -52,7 +55,7 @@ pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Erro
     }
 
     let mut resources = Vec::new();
-    let mut gaps = Vec::new();
+    let mut gaps = session.gaps.clone();
     let mut alarms = Vec::new();
     for r in results {
         resources.extend(r.resources);
@@ -60,27 +63,7 @@ pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Erro
         alarms.extend(r.alarms);
     }
     gaps.extend(store_gaps);
-    // Deterministic output: sorted by type and id.
-    resources.sort_by(|a: &Resource, b: &Resource| {
-        (a.type_name(), a.record().id()).cmp(&(b.type_name(), b.record().id()))
-    });
-    alarms.sort_by(|a, b| a.id.cmp(&b.id));
-    let key = |g: &Gap| {
-        (
-            g.source.clone(),
-            g.operation.clone(),
-            g.account.clone(),
-            g.region.clone(),
-            g.resource.clone(),
-            g.resource_type.clone(),
-            g.attributes.clone(),
-            g.message.clone(),
-        )
-    };
-    gaps.sort_by_key(key);
-    // The same failure met twice (one per backup plan, say) is one gap.
-    gaps.dedup_by(|a, b| key(a) == key(b));
-    let snapshot = Snapshot {
+    let mut snapshot = Snapshot {
         schema_version: SCHEMA_VERSION,
         // When the last answer arrived, not when the first call left: every fact was true by then, so
         // a restorable time read mid-collection is never "in the future" of the evaluation, and ages
@@ -95,6 +78,7 @@ pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Erro
                 .clone()
                 .or_else(|| config.scope.dr_region.clone()),
             collected_by: session.caller.clone(),
+            partition: session.partition.clone(),
         },
         components: Vec::new(),
         documents: Vec::new(),
@@ -104,9 +88,11 @@ pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Erro
         alarms,
         resources,
     };
+    snapshot.normalize();
     Ok(Collection {
         snapshot,
         calls: session.recorder.calls(),
+        rate_waits: session.rates.waited(),
     })
 }
 

@@ -70,6 +70,16 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ),
     ("Route53:ListHealthChecks", "route53:ListHealthChecks"),
     ("Route53:GetHealthCheck", "route53:GetHealthCheck"),
+    // `[organization]`: the caller's side (the management account or a delegated administrator).
+    ("Organizations:ListAccounts", "organizations:ListAccounts"),
+    (
+        "Organizations:ListAccountsForParent",
+        "organizations:ListAccountsForParent",
+    ),
+    (
+        "Organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListOrganizationalUnitsForParent",
+    ),
     // Velero's `velero-backup.json` files and a snapshot repository's `index-N` and `snap-*.dat`.
     ("S3:GetObject", "s3:GetObject"),
 ];

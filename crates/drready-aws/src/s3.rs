@@ -23,8 +23,6 @@ use crate::model::snapshot::{Gap, Provenance, Resource, S3Bucket};
 
 /// The tag that marks a backup bucket when no `[s3]` rule is configured.
 pub const ROLE_TAG: (&str, &str) = crate::model::config::BACKUP_ROLE_TAG;
-/// The tag that names a bucket's backup prefix.
-pub const PREFIX_TAG: &str = "drready:backup-prefix";
 
 /// A candidate bucket with its tags and region, each read or failed.
 type Candidate = (
@@ -263,10 +261,7 @@ async fn bucket(
     let mut gap = |op: &str, f: &Failure, attrs: &[&str]| {
         gaps.push(ctx.gap("s3", op, f, Some(&arn), Some("s3_bucket"), attrs));
     };
-    let prefix = tags
-        .get(PREFIX_TAG)
-        .cloned()
-        .or_else(|| rule.prefix.clone());
+    let prefix = rule.prefix_for(name, &tags);
 
     let (enc, ver, lock, life, repl, pab) = futures::join!(
         ctx.call(client.get_bucket_encryption().bucket(name).send()),

@@ -20,8 +20,9 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
 
+use super::rates::Rates;
 use crate::model::config::Config;
-use crate::model::snapshot::Gap;
+use crate::model::snapshot::{Gap, Partition, Shard};
 use crate::util::arn::arn_account;
 use crate::util::error::Error;
 
@@ -40,6 +41,8 @@ pub struct Options {
     pub dr_region: Option<String>,
     /// Where collection reports its progress (the CLI's bar on stderr, or nobody).
     pub progress: Progress,
+    /// Collect only this shard's share of the accounts (`--shard I/N`).
+    pub shard: Option<Shard>,
 }
 
 /// Counts the requests each operation makes, and remembers which operations were called.
@@ -82,6 +85,8 @@ pub struct Ctx {
     pub sdk: SdkConfig,
     pub recorder: Recorder,
     limit: Arc<Semaphore>,
+    /// The request rates per account and service.
+    rates: Arc<Rates>,
     /// An endpoint override is set: S3 needs path-style addressing then.
     pub path_style: bool,
     /// When collection started: the end of every time window. (The snapshot's `collected_at` is
@@ -141,6 +146,7 @@ impl Ctx {
             sdk,
             recorder: Recorder::default(),
             limit: Arc::new(Semaphore::new(concurrency.max(1))),
+            rates: Arc::new(Rates::off()),
             path_style: false,
             now,
             backup_client: None,
@@ -173,6 +179,22 @@ impl Ctx {
         c
     }
 
+    /// The SDK configuration for one service: its requests take tokens of this account's bucket
+    /// for the service.
+    fn sdk_for(&self, service: &str) -> SdkConfig {
+        match (
+            self.sdk.http_client(),
+            self.rates.bucket(&self.account, &self.region, service),
+        ) {
+            (Some(http), Some(bucket)) => self
+                .sdk
+                .to_builder()
+                .http_client(Rates::wrap(http, Some(bucket)))
+                .build(),
+            _ => self.sdk.clone(),
+        }
+    }
+
     /// Wait for a permit, then run one call.
     pub async fn call<F: std::future::Future>(&self, f: F) -> F::Output {
         let _permit = self.limit.acquire().await;
@@ -183,14 +205,14 @@ impl Ctx {
         if let Some(c) = &self.rds_client {
             return c.clone();
         }
-        let conf = aws_sdk_rds::config::Builder::from(&self.sdk)
+        let conf = aws_sdk_rds::config::Builder::from(&self.sdk_for("rds"))
             .interceptor(self.recorder.clone())
             .build();
         aws_sdk_rds::Client::from_conf(conf)
     }
 
     pub fn s3(&self) -> aws_sdk_s3::Client {
-        let conf = aws_sdk_s3::config::Builder::from(&self.sdk)
+        let conf = aws_sdk_s3::config::Builder::from(&self.sdk_for("s3"))
             .force_path_style(self.path_style)
             .interceptor(self.recorder.clone())
             .build();
@@ -201,49 +223,49 @@ impl Ctx {
         if let Some(c) = &self.backup_client {
             return c.clone();
         }
-        let conf = aws_sdk_backup::config::Builder::from(&self.sdk)
+        let conf = aws_sdk_backup::config::Builder::from(&self.sdk_for("backup"))
             .interceptor(self.recorder.clone())
             .build();
         aws_sdk_backup::Client::from_conf(conf)
     }
 
     pub fn cloudwatch(&self) -> aws_sdk_cloudwatch::Client {
-        let conf = aws_sdk_cloudwatch::config::Builder::from(&self.sdk)
+        let conf = aws_sdk_cloudwatch::config::Builder::from(&self.sdk_for("cloudwatch"))
             .interceptor(self.recorder.clone())
             .build();
         aws_sdk_cloudwatch::Client::from_conf(conf)
     }
 
     pub fn iam(&self) -> aws_sdk_iam::Client {
-        let conf = aws_sdk_iam::config::Builder::from(&self.sdk)
+        let conf = aws_sdk_iam::config::Builder::from(&self.sdk_for("iam"))
             .interceptor(self.recorder.clone())
             .build();
         aws_sdk_iam::Client::from_conf(conf)
     }
 
     pub fn eks(&self) -> aws_sdk_eks::Client {
-        let conf = aws_sdk_eks::config::Builder::from(&self.sdk)
+        let conf = aws_sdk_eks::config::Builder::from(&self.sdk_for("eks"))
             .interceptor(self.recorder.clone())
             .build();
         aws_sdk_eks::Client::from_conf(conf)
     }
 
     pub fn route53(&self) -> aws_sdk_route53::Client {
-        let conf = aws_sdk_route53::config::Builder::from(&self.sdk)
+        let conf = aws_sdk_route53::config::Builder::from(&self.sdk_for("route53"))
             .interceptor(self.recorder.clone())
             .build();
         aws_sdk_route53::Client::from_conf(conf)
     }
 
     pub fn opensearch(&self) -> aws_sdk_opensearch::Client {
-        let conf = aws_sdk_opensearch::config::Builder::from(&self.sdk)
+        let conf = aws_sdk_opensearch::config::Builder::from(&self.sdk_for("opensearch"))
             .interceptor(self.recorder.clone())
             .build();
         aws_sdk_opensearch::Client::from_conf(conf)
     }
 
     pub fn sts(&self) -> aws_sdk_sts::Client {
-        let conf = aws_sdk_sts::config::Builder::from(&self.sdk)
+        let conf = aws_sdk_sts::config::Builder::from(&self.sdk_for("sts"))
             .interceptor(self.recorder.clone())
             .build();
         aws_sdk_sts::Client::from_conf(conf)
@@ -486,12 +508,14 @@ async fn base_config(opts: &Options, collect: &crate::model::config::RawCollect)
     loader.load().await
 }
 
-/// The accounts to collect: the caller's own, or each `[[accounts]]` role assumed through STS.
+/// The accounts to collect: the caller's own, or each `[[accounts]]` role and each account of the
+/// `[organization]` (its role assumed through STS); and the gaps of the organization's accounts
+/// left out.
 async fn accounts(
     base: &SdkConfig,
     config: &Config,
     recorder: &Recorder,
-) -> Result<(Vec<Account>, Option<String>), Error> {
+) -> Result<(Vec<Account>, Option<String>, Vec<Gap>), Error> {
     // Who collects: recorded in the snapshot, so a bundle says which identity gathered its evidence.
     // Without `[[accounts]]` the answer also names the account, so a failure ends the run; with
     // them, each role's own failure is a gap, and the collector is then simply unknown.
@@ -502,7 +526,7 @@ async fn accounts(
         .get_caller_identity()
         .send()
         .await;
-    if config.accounts.is_empty() {
+    if config.accounts.is_empty() && config.organization.is_none() {
         let who = who.map_err(|e| {
             let f = failure(&e);
             Error::Other(format!(
@@ -518,15 +542,36 @@ async fn accounts(
                 sdk: base.clone(),
             }],
             who.arn().map(str::to_string),
+            Vec::new(),
         ));
     }
     let caller = who.ok().and_then(|w| w.arn().map(str::to_string));
+    // The roles to assume: `[[accounts]]` first, then the organization's (an account in both is
+    // collected once, through its `[[accounts]]` role).
+    let mut roles: Vec<(String, Option<String>)> = config
+        .accounts
+        .iter()
+        .map(|a| (a.role_arn.clone(), a.external_id.clone()))
+        .collect();
+    let mut gaps = Vec::new();
+    if let Some(org) = &config.organization {
+        let found = super::organizations::discover(base, recorder, org).await?;
+        gaps = found.gaps;
+        for m in found.accounts {
+            if !roles
+                .iter()
+                .any(|(arn, _)| arn_account(arn) == Some(m.id.as_str()))
+            {
+                roles.push((org.role_arn(&m.id), org.external_id.clone()));
+            }
+        }
+    }
     let mut out = Vec::new();
-    for a in &config.accounts {
-        let mut provider = aws_config::sts::AssumeRoleProvider::builder(&a.role_arn)
+    for (role_arn, external_id) in roles {
+        let mut provider = aws_config::sts::AssumeRoleProvider::builder(&role_arn)
             .session_name("drready-audit")
             .configure(base);
-        if let Some(x) = &a.external_id {
+        if let Some(x) = &external_id {
             provider = provider.external_id(x);
         }
         let provider = provider.build().await;
@@ -537,11 +582,11 @@ async fn accounts(
             )
             .build();
         out.push(Account {
-            id: arn_account(&a.role_arn).unwrap_or_default().to_string(),
+            id: arn_account(&role_arn).unwrap_or_default().to_string(),
             sdk,
         });
     }
-    Ok((out, caller))
+    Ok((out, caller, gaps))
 }
 
 /// The regions to collect: the flags', else the config's, else the SDK's default; the DR region
@@ -587,8 +632,16 @@ pub(super) struct Session {
     pub(super) regions: Vec<String>,
     pub(super) recorder: Recorder,
     limit: Arc<Semaphore>,
+    pub(super) rates: Arc<Rates>,
     path_style: bool,
     pub(super) now: DateTime<Utc>,
+    /// The organization's accounts left out, as gaps.
+    pub(super) gaps: Vec<Gap>,
+    /// This shard's share of the run (with `--shard`).
+    pub(super) partition: Option<Partition>,
+    /// This session holds the run's first account (which reads the run-wide facts, such as the
+    /// DR test results store): always, unless sharded.
+    pub(super) holds_first: bool,
 }
 
 impl Session {
@@ -605,13 +658,45 @@ impl Session {
         } else {
             base
         };
-        let (accounts, caller) = accounts(&base, config, &recorder).await?;
+        let (mut accounts, caller, gaps) = accounts(&base, config, &recorder).await?;
+        let mut partition = None;
+        let mut holds_first = true;
+        if let Some(shard) = opts.shard {
+            let units = |accounts: &[&Account]| -> Vec<String> {
+                accounts
+                    .iter()
+                    .flat_map(|a| regions.iter().map(move |r| format!("{}/{r}", a.id)))
+                    .collect()
+            };
+            let all = units(&accounts.iter().collect::<Vec<_>>());
+            let mine: Vec<&Account> = accounts
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i as u64 % u64::from(shard.count) == u64::from(shard.index))
+                .map(|(_, a)| a)
+                .collect();
+            let collected = units(&mine);
+            holds_first = shard.index == 0;
+            let keep: BTreeSet<String> = mine.iter().map(|a| a.id.clone()).collect();
+            partition = Some(Partition {
+                index: shard.index,
+                count: shard.count,
+                config_sha256: config.file_sha256(),
+                units: all,
+                collected,
+            });
+            accounts.retain(|a| keep.contains(&a.id));
+        }
         Ok(Session {
             accounts,
             caller,
             regions,
             recorder,
             limit: Arc::new(Semaphore::new(config.collect.concurrency.max(1))),
+            rates: Arc::new(Rates::new(&config.collect)),
+            gaps,
+            partition,
+            holds_first,
             path_style: opts.endpoint_url.is_some()
                 || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
             now,
@@ -633,6 +718,7 @@ impl Session {
                     .build(),
                 recorder: self.recorder.clone(),
                 limit: self.limit.clone(),
+                rates: self.rates.clone(),
                 path_style: self.path_style,
                 now: self.now,
                 backup_client: None,

@@ -32,6 +32,95 @@ pub fn parse_target(target: &str) -> Result<(String, String), Error> {
     Ok((bucket.to_string(), prefix.trim_matches('/').to_string()))
 }
 
+/// An S3 client on the default credential chain.
+async fn client(endpoint: Option<&str>) -> aws_sdk_s3::Client {
+    let mut loader =
+        aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client());
+    if let Some(ep) = endpoint {
+        loader = loader.endpoint_url(ep);
+    }
+    let shared = loader.load().await;
+    // Without a configured region, us-east-1; a bucket elsewhere needs AWS_REGION set to its region.
+    let region = shared
+        .region()
+        .cloned()
+        .unwrap_or_else(|| aws_config::Region::new("us-east-1"));
+    // Path-style addressing works with every endpoint, AWS's and S3-compatible ones alike.
+    let conf = aws_sdk_s3::config::Builder::from(&shared)
+        .region(region)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// `s3://bucket/key` → (bucket, key): an object, so the key must be there.
+pub fn parse_object(url: &str) -> Result<(String, String), Error> {
+    let (bucket, key) = parse_target(url)?;
+    if key.is_empty() || url.ends_with('/') {
+        return Err(Error::Other(format!(
+            "`{url}` names no object (write `s3://bucket/key`)"
+        )));
+    }
+    Ok((bucket, key))
+}
+
+/// Store a new object (a snapshot or a shard) from a file. Like files, it is never overwritten:
+/// the write is conditional (`If-None-Match: *`), and refused when the key exists.
+pub async fn put_new(file: &Path, url: &str, endpoint: Option<&str>) -> Result<(), Error> {
+    let (bucket, key) = parse_object(url)?;
+    let fail =
+        |what: &str, e: &dyn std::fmt::Display| Error::Other(format!("writing {url}: {what}: {e}"));
+    let body = ByteStream::from_path(file)
+        .await
+        .map_err(|e| fail("reading the snapshot", &e))?;
+    client(endpoint)
+        .await
+        .put_object()
+        .bucket(&bucket)
+        .key(&key)
+        .body(body)
+        .content_type("application/json")
+        .if_none_match("*")
+        .send()
+        .await
+        .map_err(|e| {
+            if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) {
+                Error::Other(format!(
+                    "{url} exists; drready does not overwrite snapshots"
+                ))
+            } else {
+                fail("PutObject", &aws_sdk_s3::error::DisplayErrorContext(e))
+            }
+        })?;
+    Ok(())
+}
+
+/// Read an object into `out`, as it arrives.
+pub async fn get(
+    url: &str,
+    out: &mut (dyn std::io::Write + Send),
+    endpoint: Option<&str>,
+) -> Result<(), Error> {
+    let (bucket, key) = parse_object(url)?;
+    let fail =
+        |what: &str, e: &dyn std::fmt::Display| Error::Other(format!("reading {url}: {what}: {e}"));
+    let object = client(endpoint)
+        .await
+        .get_object()
+        .bucket(&bucket)
+        .key(&key)
+        .send()
+        .await
+        .map_err(|e| fail("GetObject", &aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    let mut body = object.body;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| fail("downloading", &e))?;
+        out.write_all(&chunk)
+            .map_err(|e| fail("writing a local copy", &e))?;
+    }
+    Ok(())
+}
+
 /// Upload `archive` to `target` with COMPLIANCE retention of `days`; the object's `s3://` URL and
 /// its retain-until date, as S3 reports them back.
 pub async fn upload(
@@ -51,17 +140,7 @@ pub async fn upload(
         format!("{prefix}/{name}")
     };
     {
-        let mut loader =
-            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client());
-        if let Some(ep) = endpoint {
-            loader = loader.endpoint_url(ep);
-        }
-        let shared = loader.load().await;
-        // Path-style addressing works with every endpoint, AWS's and S3-compatible ones alike.
-        let conf = aws_sdk_s3::config::Builder::from(&shared)
-            .force_path_style(true)
-            .build();
-        let client = aws_sdk_s3::Client::from_conf(conf);
+        let client = client(endpoint).await;
         let until = chrono::Utc::now() + chrono::Duration::days(i64::from(days));
         let fail = |what: &str, e: &dyn std::fmt::Display| {
             Error::Other(format!("uploading to s3://{bucket}/{key}: {what}: {e}"))

@@ -4,6 +4,7 @@
 //! The file is read into `RawConfig` (exactly what was written) and checked into `Config`. Values
 //! are checked while the TOML is read, so an error names the file, line and column.
 
+use sha2::Digest as _;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -392,6 +393,32 @@ pub struct RawAccount {
     pub name: Option<String>,
 }
 
+/// The accounts of an AWS Organization, each collected through the same role
+/// (`[organization]`): listed with the caller's credentials (the management account or a
+/// delegated administrator), then narrowed by OU and account id.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawOrganization {
+    /// The role assumed in every member account (`arn:aws:iam::ACCOUNT:role/ROLE_NAME`).
+    pub role_name: String,
+    pub external_id: Option<String>,
+    /// Only the accounts under these OUs (or roots), at any depth; every account when empty.
+    pub include_ous: Vec<String>,
+    /// Not the accounts under these OUs, at any depth.
+    pub exclude_ous: Vec<String>,
+    /// Only these account ids (with `include_ous`: these as well).
+    pub include_accounts: Vec<String>,
+    /// Never these account ids.
+    pub exclude_accounts: Vec<String>,
+}
+
+impl RawOrganization {
+    /// The role ARN in an account.
+    pub fn role_arn(&self, account: &str) -> String {
+        format!("arn:aws:iam::{account}:role/{}", self.role_name)
+    }
+}
+
 /// Which S3 buckets hold backups, and where logical dumps are written in them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -400,8 +427,11 @@ pub struct RawS3 {
     pub buckets: Vec<String>,
     /// Bucket tags that mark a backup bucket (any one of them suffices).
     pub tags: BTreeMap<String, String>,
-    /// The prefix logical dumps are written under (the bucket tag `drready:backup-prefix` overrides it).
+    /// The prefix logical dumps are written under, in every bucket without one of its own.
     pub prefix: Option<String>,
+    /// The prefix of each bucket (by name or glob; the first matching entry in name order), which
+    /// overrides the bucket tag `drready:backup-prefix` and `prefix`.
+    pub prefixes: BTreeMap<String, String>,
     /// The date format of the part of the key after the prefix (`%Y/%m/%d/`): with it, the newest
     /// object is found by listing only the keys written since the freshness window began.
     pub key_date_format: Option<String>,
@@ -417,12 +447,16 @@ impl Default for RawS3 {
             buckets: Vec::new(),
             tags: BTreeMap::new(),
             prefix: None,
+            prefixes: BTreeMap::new(),
             key_date_format: None,
             lookback: Seconds(2 * DAY),
             max_keys: 10_000,
         }
     }
 }
+
+/// The bucket tag that names where in a bucket its logical dumps are written.
+pub const BACKUP_PREFIX_TAG: &str = "drready:backup-prefix";
 
 /// The tag that marks a backup bucket when no `[s3]` rule is configured.
 pub const BACKUP_ROLE_TAG: (&str, &str) = ("drready:role", "backup");
@@ -451,6 +485,22 @@ impl RawS3 {
         }
     }
 
+    /// The prefix this bucket's logical dumps are written under: its `[s3.prefixes]` entry (the
+    /// bucket's name before any glob), else its `drready:backup-prefix` tag, else `prefix`.
+    pub fn prefix_for(&self, name: &str, tags: &BTreeMap<String, String>) -> Option<String> {
+        self.prefixes
+            .get(name)
+            .or_else(|| {
+                self.prefixes
+                    .iter()
+                    .find(|(g, _)| WildMatch::new(g).matches(name))
+                    .map(|(_, p)| p)
+            })
+            .or_else(|| tags.get(BACKUP_PREFIX_TAG))
+            .or(self.prefix.as_ref())
+            .cloned()
+    }
+
     /// Whether a bucket holds backups: the one rule live collection and the CI gate share.
     pub fn is_backup_bucket(&self, name: &str, tags: &BTreeMap<String, String>) -> bool {
         self.backup_by_name(name) || self.backup_by_tag(tags)
@@ -469,6 +519,45 @@ pub struct RawCollect {
     pub read_timeout: Seconds,
     /// How long one call may take in all, retries included: past it the call is a gap.
     pub operation_timeout: Seconds,
+    /// Requests per second and burst, per account and service (and region, for regional
+    /// services): a token bucket each, beside `concurrency`. Services not named keep their
+    /// defaults (`DEFAULT_RATES`).
+    pub rates: BTreeMap<String, Rate>,
+}
+
+/// A token bucket: `burst` requests at once, refilled at `per_second`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Rate {
+    pub per_second: f64,
+    pub burst: u32,
+}
+
+/// The default request rates per account (and region), from AWS's published API throttling
+/// (the lower of the documented figures where they vary by operation): service, per second, burst.
+pub const DEFAULT_RATES: &[(&str, f64, u32)] = &[
+    ("backup", 10.0, 20),
+    ("cloudwatch", 10.0, 20),
+    ("eks", 10.0, 20),
+    ("iam", 15.0, 30),
+    ("opensearch", 10.0, 20),
+    ("organizations", 2.0, 10),
+    ("rds", 12.0, 300),
+    ("route53", 5.0, 5),
+    ("s3", 100.0, 200),
+    ("sts", 50.0, 100),
+];
+
+impl RawCollect {
+    /// The rate of a service: the config's, else the default, else none (unbounded).
+    pub fn rate(&self, service: &str) -> Option<Rate> {
+        self.rates.get(service).copied().or_else(|| {
+            DEFAULT_RATES
+                .iter()
+                .find(|(s, _, _)| *s == service)
+                .map(|&(_, per_second, burst)| Rate { per_second, burst })
+        })
+    }
 }
 
 impl Default for RawCollect {
@@ -478,6 +567,7 @@ impl Default for RawCollect {
             connect_timeout: Seconds(10),
             read_timeout: Seconds(30),
             operation_timeout: Seconds(120),
+            rates: BTreeMap::new(),
         }
     }
 }
@@ -488,6 +578,7 @@ impl Default for RawCollect {
 pub struct RawConfig {
     pub scope: RawScope,
     pub accounts: Vec<RawAccount>,
+    pub organization: Option<RawOrganization>,
     pub s3: RawS3,
     pub collect: RawCollect,
     pub params: Params,
@@ -509,6 +600,9 @@ pub struct RawConfig {
 pub struct Config {
     pub scope: RawScope,
     pub accounts: Vec<RawAccount>,
+    pub organization: Option<RawOrganization>,
+    /// The SHA-256 of the config file (of nothing without one): shards of one run must share it.
+    pub sha256: String,
     pub s3: RawS3,
     pub collect: RawCollect,
     pub params: Params,
@@ -599,7 +693,9 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, InputError> {
         let raw: RawConfig =
             toml::from_str(text).map_err(|e| crate::util::error::toml_error(path, text, &e))?;
-        Self::check(raw, path)
+        let mut config = Self::check(raw, path)?;
+        config.sha256 = format!("{:x}", sha2::Sha256::digest(text.as_bytes()));
+        Ok(config)
     }
 
     fn check(raw: RawConfig, path: &Path) -> Result<Config, InputError> {
@@ -638,6 +734,30 @@ impl Config {
                         "`{}` in `[[accounts]]` is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
                         a.role_arn
                     ),
+                ));
+            }
+        }
+        if let Some(o) = &raw.organization {
+            check_organization(o, path)?;
+        }
+        for (service, r) in &raw.collect.rates {
+            if !DEFAULT_RATES.iter().any(|(s, _, _)| s == service) {
+                return Err(InputError::plain(
+                    path,
+                    format!(
+                        "`collect.rates.{service}`: no such service (one of {})",
+                        DEFAULT_RATES
+                            .iter()
+                            .map(|(s, _, _)| *s)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            if !(r.per_second.is_finite() && r.per_second > 0.0) || r.burst == 0 {
+                return Err(InputError::plain(
+                    path,
+                    format!("`collect.rates.{service}`: `per_second` and `burst` must be above 0"),
                 ));
             }
         }
@@ -702,6 +822,8 @@ impl Config {
             velero: raw.velero.clone(),
             opensearch: raw.opensearch.clone(),
             accounts: raw.accounts.clone(),
+            organization: raw.organization.clone(),
+            sha256: String::new(),
             s3: raw.s3.clone(),
             collect: raw.collect.clone(),
             doc_paths: raw
@@ -722,6 +844,15 @@ impl Config {
         })
     }
 
+    /// The SHA-256 of the config file; of no bytes without a file.
+    pub fn file_sha256(&self) -> String {
+        if self.sha256.is_empty() {
+            format!("{:x}", sha2::Sha256::digest(b""))
+        } else {
+            self.sha256.clone()
+        }
+    }
+
     /// The names of the components that have a `[components.match]` rule.
     pub fn ruled_components(&self) -> impl Iterator<Item = &str> {
         self.components
@@ -737,6 +868,49 @@ impl Config {
             .find(|c| c.rule.as_ref().is_some_and(|r| r.matches(resource)))
             .map(|c| c.spec.name.as_str())
     }
+}
+
+/// `[organization]`: a role name, account ids and OU ids as AWS writes them.
+fn check_organization(o: &RawOrganization, path: &Path) -> Result<(), InputError> {
+    let bad = |m: String| Err(InputError::plain(path, m));
+    if o.role_name.is_empty()
+        || !o
+            .role_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+    {
+        return bad(format!(
+            "`organization.role_name` `{}` is not an IAM role name",
+            o.role_name
+        ));
+    }
+    for (key, ids) in [
+        ("include_accounts", &o.include_accounts),
+        ("exclude_accounts", &o.exclude_accounts),
+    ] {
+        if let Some(id) = ids
+            .iter()
+            .find(|i| i.len() != 12 || !i.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return bad(format!(
+                "`organization.{key}`: `{id}` is not a 12-digit account id"
+            ));
+        }
+    }
+    for (key, ids) in [
+        ("include_ous", &o.include_ous),
+        ("exclude_ous", &o.exclude_ous),
+    ] {
+        if let Some(id) = ids
+            .iter()
+            .find(|i| !(i.starts_with("ou-") || i.starts_with("r-")))
+        {
+            return bad(format!(
+                "`organization.{key}`: `{id}` is not an OU or root id (ou-… or r-…)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The default component when neither config nor snapshot gives one.

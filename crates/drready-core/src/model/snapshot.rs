@@ -53,6 +53,32 @@ pub struct Snapshot<R = Vec<Resource>> {
     pub resources: R,
 }
 
+impl Snapshot {
+    /// The order every collected snapshot is written in: resources by type and id, alarms by id,
+    /// gaps sorted with the same failure met twice (once per backup plan, say, or in two shards)
+    /// kept once.
+    pub fn normalize(&mut self) {
+        self.resources.sort_by(|a, b| {
+            (a.type_name(), a.record().id()).cmp(&(b.type_name(), b.record().id()))
+        });
+        self.alarms.sort_by(|a, b| a.id.cmp(&b.id));
+        let key = |g: &Gap| {
+            (
+                g.source.clone(),
+                g.operation.clone(),
+                g.account.clone(),
+                g.region.clone(),
+                g.resource.clone(),
+                g.resource_type.clone(),
+                g.attributes.clone(),
+                g.message.clone(),
+            )
+        };
+        self.gaps.sort_by_key(key);
+        self.gaps.dedup_by(|a, b| key(a) == key(b));
+    }
+}
+
 /// The header of a snapshot: everything but the resources.
 #[derive(Debug, Clone)]
 pub struct SnapshotHeader {
@@ -103,6 +129,82 @@ pub struct Scope {
     /// (before any `[[accounts]]` role is assumed). Absent for snapshots from files and plans.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collected_by: Option<String>,
+    /// The share of a sharded collection this snapshot holds (`drready collect --shard I/N`);
+    /// absent for a whole collection and for snapshots merged from their shards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+}
+
+/// A share of a collection: shard `index` of `count` (from 0). Account `i` of the run (in the
+/// order the config and the organization give them) belongs to shard `i % count`, with all its
+/// regions: the joins between regions (replicas, copies, DR clusters) stay within one shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// `I/N` (0 ≤ I < N), or `N` alone with the index from the environment of the engine that
+    /// runs the shards: `DRREADY_SHARD_INDEX`, `JOB_COMPLETION_INDEX` (a Kubernetes Indexed Job)
+    /// or `AWS_BATCH_JOB_ARRAY_INDEX` (an AWS Batch array job), the first one set.
+    pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        if !text.contains('/') {
+            let index = SHARD_INDEX_VARS
+                .iter()
+                .find_map(|v| env(v).map(|i| (*v, i)))
+                .ok_or_else(|| {
+                    format!(
+                        "`--shard {text}` gives the count only, and none of {} is set: give INDEX/COUNT",
+                        SHARD_INDEX_VARS.join(", ")
+                    )
+                })?;
+            return Self::parse(&format!("{}/{text}", index.1.trim()), &|_| None)
+                .map_err(|e| format!("{e} (the index from {})", index.0));
+        }
+        let (i, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("`{text}` is not a shard (INDEX/COUNT, e.g. 0/4)"))?;
+        let index: u32 = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{text}`: the shard index `{i}` is not a number"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{text}`: the shard count `{n}` is not a number"))?;
+        if count == 0 || index >= count {
+            return Err(format!(
+                "`{text}`: the index must be below the count (shards are numbered from 0)"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// Where a shard's index comes from, in this order.
+pub const SHARD_INDEX_VARS: &[&str] = &[
+    "DRREADY_SHARD_INDEX",
+    "JOB_COMPLETION_INDEX",
+    "AWS_BATCH_JOB_ARRAY_INDEX",
+];
+
+/// One shard of a collection: which units (`ACCOUNT/REGION`) the whole run has, which of them
+/// this shard collected, and the config they were all collected with. `drready merge` checks
+/// that the shards of a run cover every unit exactly once.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Partition {
+    /// This shard's index, from 0.
+    pub index: u32,
+    /// How many shards the run has.
+    pub count: u32,
+    /// The SHA-256 of the config file the run was collected with.
+    pub config_sha256: String,
+    /// Every unit of the run, sorted.
+    pub units: Vec<String>,
+    /// The units this shard collected, sorted.
+    pub collected: Vec<String>,
 }
 
 /// A logical component and its recovery targets. Durations are in seconds.

@@ -205,6 +205,7 @@ pub fn write(out: &mut dyn Write, n: usize, seed: u64) -> std::io::Result<()> {
         regions: REGIONS.iter().map(|r| (*r).to_string()).collect(),
         dr_region: Some("us-west-2".into()),
         collected_by: None,
+        partition: None,
     };
     write!(
         out,

@@ -171,6 +171,7 @@ pub fn read(
             regions: regions.into_iter().collect(),
             dr_region: None,
             collected_by: None,
+            partition: None,
         },
         components: Vec::new(),
         documents: Vec::new(),
