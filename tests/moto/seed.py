@@ -9,6 +9,10 @@
     seed.py ENDPOINT stale-readonly  the same, and a user who may only read; prints its keys
     seed.py ENDPOINT platform    EKS clusters and their DR clusters, OpenSearch domains, Route 53
                                  failover records and health checks, Velero backups (tests/platform.rs)
+    seed.py ENDPOINT org N       an AWS Organization: N member accounts under the OU `prod`, one
+                                 under `sandbox`, one closed; in each member, through the role
+                                 `drready-audit`, a database and a backup bucket in both regions
+                                 (tests/org.rs, benches/org.sh); prints the ids as JSON
     seed.py ENDPOINT upload BUCKET PREFIX DIR   put a folder's files into a new bucket (a snapshot
                                  repository written by the real OpenSearch node)
 
@@ -426,6 +430,46 @@ def bench(endpoint, n):
         list(pool.map(one, range(n)))
 
 
+def org(endpoint, n):
+    o = client(endpoint, "organizations")
+    o.create_organization(FeatureSet="ALL")
+    root = o.list_roots()["Roots"][0]["Id"]
+    prod = o.create_organizational_unit(ParentId=root, Name="prod")["OrganizationalUnit"]["Id"]
+    sandbox = o.create_organizational_unit(ParentId=root, Name="sandbox")["OrganizationalUnit"]["Id"]
+
+    def account(name, ou):
+        acct = o.create_account(Email="%s@example.com" % name, AccountName=name)
+        acct = acct["CreateAccountStatus"]["AccountId"]
+        o.move_account(AccountId=acct, SourceParentId=root, DestinationParentId=ou)
+        return acct
+
+    members = [account("member-%04d" % i, prod) for i in range(n)]
+    sandboxed = account("sandbox", sandbox)
+    closed = account("closed", prod)
+    o.close_account(AccountId=closed)
+
+    def fill(acct):
+        creds = client(endpoint, "sts").assume_role(
+            RoleArn="arn:aws:iam::%s:role/drready-audit" % acct, RoleSessionName="seed"
+        )["Credentials"]
+        keys = dict(aws_access_key_id=creds["AccessKeyId"],
+                    aws_secret_access_key=creds["SecretAccessKey"],
+                    aws_session_token=creds["SessionToken"])
+        for region in (EAST, WEST):
+            rds = boto3.client("rds", region_name=region, endpoint_url=endpoint, **keys)
+            # Every other database keeps no automated backups: some controls pass, some fail.
+            keep = 7 if int(acct) % 2 == 0 else 0
+            db(rds, "db-%s-%s" % (acct, region), BackupRetentionPeriod=keep, StorageEncrypted=True)
+            s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint, **keys)
+            conf = {} if region == EAST else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+            s3.create_bucket(Bucket="backup-%s-%s" % (acct, region), **conf)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(fill, members + [sandboxed]))
+    print(json.dumps({"root": root, "prod": prod, "sandbox": sandbox, "members": members,
+                      "sandboxed": sandboxed, "closed": closed}))
+
+
 def velero_backup(name, schedule, phase, started, completed=None):
     """A `velero-backup.json` as Velero writes it (pkg/apis/velero/v1/backup_types.go)."""
     status = {
@@ -640,5 +684,7 @@ if __name__ == "__main__":
         upload(endpoint, sys.argv[3], sys.argv[4], sys.argv[5])
     elif mode == "bench":
         bench(endpoint, int(sys.argv[3]))
+    elif mode == "org":
+        org(endpoint, int(sys.argv[3]))
     else:
         sys.exit("unknown mode %r" % mode)
