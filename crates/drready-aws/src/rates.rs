@@ -220,6 +220,18 @@ mod tests {
             &rates.bucket("1", "eu-west-1", "route53").unwrap()
         ));
         assert!(Rates::off().bucket("1", "us-east-1", "rds").is_none());
-        assert!(rates.bucket("1", "us-east-1", "unknown").is_none());
+        // A service with no published rate has no bucket, unless the config sets one.
+        assert!(rates.bucket("1", "us-east-1", "s3").is_none());
+        let mut collect = RawCollect::default();
+        collect.rates.insert(
+            "s3".into(),
+            Rate {
+                per_second: 100.0,
+                burst: 10,
+            },
+        );
+        assert!(Rates::new(&collect)
+            .bucket("1", "us-east-1", "s3")
+            .is_some());
     }
 }

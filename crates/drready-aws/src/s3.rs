@@ -163,7 +163,13 @@ pub(crate) async fn list_buckets(ctx: &Ctx) -> Result<Vec<(String, Option<String
             let mut listed = Vec::new();
             each_page(
                 ctx,
-                ctx.s3().list_buckets().into_paginator().send(),
+                // A request with a parameter is answered with each bucket's region
+                // (`BucketRegion`), so GetBucketLocation is needed only where it is not.
+                ctx.s3()
+                    .list_buckets()
+                    .max_buckets(10_000)
+                    .into_paginator()
+                    .send(),
                 |page| {
                     for b in page.buckets() {
                         if let Some(name) = b.name() {
@@ -265,7 +271,11 @@ async fn bucket(
 
     let (enc, ver, lock, life, repl, pab) = futures::join!(
         ctx.call(client.get_bucket_encryption().bucket(name).send()),
-        ctx.call(client.get_bucket_versioning().bucket(name).send()),
+        ctx.unless_unimplemented("GetBucketVersioning", async {
+            ctx.call(client.get_bucket_versioning().bucket(name).send())
+                .await
+                .map_err(|e| failure(&e))
+        }),
         ctx.call(client.get_object_lock_configuration().bucket(name).send()),
         ctx.call(
             client
@@ -289,7 +299,7 @@ async fn bucket(
             o.status()
                 .map_or("Disabled".to_string(), |s| s.as_str().to_string())
         })
-        .map_err(|e| gap("GetBucketVersioning", &failure(&e), &["versioning"]))
+        .map_err(|f| gap("GetBucketVersioning", &f, &["versioning"]))
         .ok();
     let lock = or_absent(
         lock.map_err(|e| failure(&e)).map(|o| object_lock_of(&o)),

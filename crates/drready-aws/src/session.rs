@@ -115,6 +115,9 @@ pub(crate) struct Memo {
     pub buckets: tokio::sync::OnceCell<Result<Buckets, Failure>>,
     pub regions: Once<String>,
     pub tags: Once<BTreeMap<String, String>>,
+    /// Operations the endpoint showed it does not implement, by `region/operation`, with the
+    /// failure that showed it.
+    pub unimplemented: Mutex<BTreeMap<String, Failure>>,
 }
 
 impl Memo {
@@ -193,6 +196,41 @@ impl Ctx {
                 .build(),
             _ => self.sdk.clone(),
         }
+    }
+
+    /// Run a per-resource call of `operation` (its pages too), unless the endpoint has already shown
+    /// in this account and region that it does not implement it (an emulator, or a region without
+    /// the API): then the call is not made, and its failure is the one that showed it.
+    pub(crate) async fn unless_unimplemented<T>(
+        &self,
+        operation: &str,
+        call: impl std::future::Future<Output = Result<T, Failure>>,
+    ) -> Result<T, Failure> {
+        let key = format!("{}/{operation}", self.region);
+        let known = self
+            .memo
+            .unimplemented
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned());
+        if let Some(f) = known {
+            return Err(Failure {
+                code: f.code,
+                message: format!(
+                    "{} (not asked again in {}: the endpoint does not implement {operation})",
+                    f.message, self.region
+                ),
+            });
+        }
+        let out = call.await;
+        if let Err(f) = &out {
+            if f.is_unimplemented() {
+                if let Ok(mut m) = self.memo.unimplemented.lock() {
+                    m.entry(key).or_insert_with(|| f.clone());
+                }
+            }
+        }
+        out
     }
 
     /// Wait for a permit, then run one call.
@@ -313,11 +351,32 @@ impl Failure {
         }
     }
 
+    /// The endpoint does not implement the call as AWS does: an error code that says so, an HTTP
+    /// 404, 405 or 501 without any code (AWS answers a missing resource with a code), or a
+    /// successful answer that arrived whole and could not be read.
+    pub fn is_unimplemented(&self) -> bool {
+        match &self.code {
+            Some(c) => [
+                "NotImplemented",
+                "InvalidAction",
+                "UnknownOperationException",
+                UNREADABLE,
+            ]
+            .contains(&c.as_str()),
+            None => ["HTTP 404 without", "HTTP 405 without", "HTTP 501 without"]
+                .iter()
+                .any(|p| self.message.starts_with(p)),
+        }
+    }
+
     /// The error code is one of these.
     pub fn is(&self, codes: &[&str]) -> bool {
         self.code.as_deref().is_some_and(|c| codes.contains(&c))
     }
 }
+
+/// The code of a failure whose answer arrived whole but could not be read.
+pub const UNREADABLE: &str = "UnreadableResponse";
 
 /// Read an SDK error. An answer without an error code (an endpoint that does not implement the
 /// call answers 404 or 500 with an HTML page) is recorded with its HTTP status.
@@ -347,11 +406,19 @@ where
             }
             found
         };
+    // A whole answer the SDK cannot read (an endpoint that speaks the operation otherwise than
+    // AWS does): drready names it too, and does not ask the endpoint again for it.
+    // (A successful status with an error is one: S3's errors in a 200 answer carry a code.)
+    let unreadable = matches!(err, SdkError::ResponseError(_) | SdkError::ServiceError(_))
+        && err.code().is_none()
+        && status.is_some_and(|s| (200..300).contains(&s))
+        && body.is_some();
     let code = err
         .code()
         .map(str::to_string)
         .or_else(|| from_body("Code"))
-        .or_else(|| timed_out.then(|| "Timeout".to_string()));
+        .or_else(|| timed_out.then(|| "Timeout".to_string()))
+        .or_else(|| unreadable.then(|| UNREADABLE.to_string()));
     let body_message = from_body("Message");
     let message = match (err.message().or(body_message.as_deref()), &code, status) {
         (Some(m), _, _) if !m.trim().is_empty() => m.to_string(),
@@ -740,6 +807,10 @@ pub async fn account_contexts(
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
 mod tests {
     use super::*;
     use crate::util::arn::arn_region;
@@ -765,6 +836,50 @@ mod tests {
             Some("us-west-2")
         );
         assert_eq!(arn_region("arn:aws:s3:::bucket"), None);
+    }
+
+    #[tokio::test]
+    async fn an_operation_the_endpoint_lacks_is_not_asked_again_in_that_region() {
+        let ctx = Ctx::new(
+            "1",
+            "us-east-1",
+            SdkConfig::builder().build(),
+            4,
+            chrono::Utc::now(),
+        );
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        // Counted when the call is made (polled), not when it is written down.
+        let call = |f: Failure| {
+            let made = &made;
+            async move {
+                made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Err::<(), _>(f)
+            }
+        };
+        let missing = || {
+            Failure::new(
+                None,
+                "HTTP 404 without an error code (the endpoint may not implement this call)",
+            )
+        };
+        let first = ctx.unless_unimplemented("ListX", call(missing())).await;
+        let second = ctx.unless_unimplemented("ListX", call(missing())).await;
+        assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(first.unwrap_err().code, None);
+        assert!(second
+            .unwrap_err()
+            .message
+            .contains("not asked again in us-east-1"));
+        // Another region asks for itself; a denied call is asked again (it may be per resource).
+        let west = ctx.in_region("us-west-2");
+        let _ = west.unless_unimplemented("ListX", call(missing())).await;
+        assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 2);
+        for _ in 0..2 {
+            let _ = ctx
+                .unless_unimplemented("GetY", call(Failure::new(Some("AccessDenied"), "no")))
+                .await;
+        }
+        assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 4);
     }
 
     #[test]

@@ -354,21 +354,22 @@ async fn deletion_denied(
     arn: &str,
     gaps: &mut Vec<Gap>,
 ) -> Option<bool> {
-    match ctx
-        .call(
+    let read = ctx.unless_unimplemented("GetBackupVaultAccessPolicy", async {
+        ctx.call(
             client
                 .get_backup_vault_access_policy()
                 .backup_vault_name(name)
                 .send(),
         )
         .await
-    {
+        .map_err(|e| failure(&e))
+    });
+    match read.await {
         Ok(out) => Some(
             out.policy()
                 .is_some_and(crate::model::rules::denies_recovery_point_deletion),
         ),
-        Err(e) => {
-            let f = failure(&e);
+        Err(f) => {
             if f.is(&["ResourceNotFoundException"]) {
                 Some(false)
             } else {
@@ -395,7 +396,7 @@ async fn recovery_points(
     air_gapped: bool,
 ) -> (Vec<Point>, Result<(), Failure>) {
     let mut points = Vec::new();
-    let listed = each_page(
+    let listing = each_page(
         ctx,
         client
             .list_recovery_points_by_backup_vault()
@@ -434,8 +435,10 @@ async fn recovery_points(
                 });
             }
         },
-    )
-    .await;
+    );
+    let listed = ctx
+        .unless_unimplemented("ListRecoveryPointsByBackupVault", listing)
+        .await;
     (points, listed)
 }
 

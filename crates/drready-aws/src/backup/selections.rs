@@ -47,22 +47,26 @@ pub(super) async fn selections(
     plan_name: &str,
 ) -> SelectionsResult {
     let mut ids = Vec::new();
-    let listed = each_page(
-        ctx,
-        client
-            .list_backup_selections()
-            .backup_plan_id(plan_id)
-            .into_paginator()
-            .send(),
-        |page| {
-            ids.extend(
-                page.backup_selections_list()
-                    .iter()
-                    .filter_map(|s| s.selection_id().map(str::to_string)),
-            );
-        },
-    )
-    .await;
+    let listed = ctx
+        .unless_unimplemented(
+            "ListBackupSelections",
+            each_page(
+                ctx,
+                client
+                    .list_backup_selections()
+                    .backup_plan_id(plan_id)
+                    .into_paginator()
+                    .send(),
+                |page| {
+                    ids.extend(
+                        page.backup_selections_list()
+                            .iter()
+                            .filter_map(|s| s.selection_id().map(str::to_string)),
+                    );
+                },
+            ),
+        )
+        .await;
     if let Err(f) = listed {
         return Err(("ListBackupSelections".into(), f));
     }
