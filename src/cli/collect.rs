@@ -100,8 +100,12 @@ pub(super) fn snapshot_file(
 
 /// A shard judged alone would be a smaller audit than the run's: refused.
 fn not_a_lone_shard(file: &Path, given: &Path) -> Result<(), Error> {
-    let header = crate::model::load::read_header_before_resources(file)?;
-    if let Some(p) = header.and_then(|h| h.scope.partition) {
+    // Collected snapshots write their resources first: then the header is read past them.
+    let header = match crate::model::load::read_header_before_resources(file)? {
+        Some(h) => h,
+        None => crate::model::load::read_header(file)?,
+    };
+    if let Some(p) = header.scope.partition {
         return Err(crate::util::error::InputError::plain(
             given,
             format!(
@@ -229,20 +233,22 @@ pub(super) fn collect_live(args: CollectArgs, out: &mut dyn Write) -> Result<Exi
     let endpoint = args.endpoint_url.clone();
     let mut options = live_options(&args.live, args.endpoint_url);
     live::set_shard(&mut options, shard);
-    let collected = live::collect(&config, &options, args.live.calls)?;
-    let bytes = serde_json::to_vec_pretty(&collected).map_err(|e| Error::Other(e.to_string()))?;
+    // Written as it is collected: a file (atomically, never over another), an S3 object (from a
+    // local copy), or stdout.
+    let calls = args.live.calls;
+    let write = |w: &mut dyn Write| live::collect_to(&config, &options, calls, w);
     match &out_path {
         Some(p) if s3_url(p).is_some() => {
             let scratch = Scratch::new()?;
             let file = scratch.0.join("snapshot.json");
-            write_new(&file, &bytes)?;
+            write_new_with(&file, write)?;
             live::put_new(&file, &p.to_string_lossy(), endpoint.as_deref())?;
         }
-        Some(p) => write_new(p, &bytes)?,
+        Some(p) => write_new_with(p, write)?,
         None => {
-            out.write_all(&bytes)
-                .map_err(|e| Error::io("writing output", e))?;
-            writeln!(out).map_err(|e| Error::io("writing output", e))?;
+            let mut w = std::io::BufWriter::new(out);
+            write(&mut w)?;
+            w.flush().map_err(|e| Error::io("writing output", e))?;
         }
     }
     Ok(Exit::Ok)

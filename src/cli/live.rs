@@ -78,40 +78,98 @@ pub(super) fn collect(
             Threads::Two,
             crate::aws::collect::collect(config, options),
         )??;
-        let calls: u64 = c.calls.values().sum();
-        let shard = c
-            .snapshot
-            .scope
-            .partition
-            .as_ref()
-            .map(|p| format!(" (shard {}/{})", p.index, p.count))
-            .unwrap_or_default();
-        let waits = c.rate_waits.as_secs_f64();
-        eprintln!(
-            "collected {} resources and {} alarms in {} account(s) × {} region(s){shard}: {} AWS requests, {} gap(s){}",
-            c.snapshot.resources.len(),
-            c.snapshot.alarms.len(),
-            c.snapshot.scope.accounts.len(),
-            c.snapshot.scope.regions.len(),
-            calls,
-            c.snapshot.gaps.len(),
-            if waits >= 0.001 {
-                format!(", {waits:.1} s waited for rate limits")
-            } else {
-                String::new()
-            }
-        );
-        if per_call {
-            for (op, n) in &c.calls {
-                eprintln!("  {op} {n}");
-            }
-        }
+        say_collected(&c, c.snapshot.resources.len(), per_call);
         Ok(c.snapshot)
     }
     #[cfg(not(feature = "aws"))]
     {
         let _ = (config, options, per_call);
         Err(no_aws())
+    }
+}
+
+/// Collect live, writing the snapshot to `out` as each account is done: the resources first,
+/// then the rest (drready reads the keys in any order), so that memory holds the accounts in
+/// flight, not all of them.
+pub(super) fn collect_to(
+    config: &Config,
+    options: &Options,
+    per_call: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Error> {
+    #[cfg(feature = "aws")]
+    {
+        let io = |e| Error::io("writing the snapshot", e);
+        out.write_all(b"{\n  \"resources\": [").map_err(io)?;
+        let mut count = 0usize;
+        let c = block_on(
+            "collection",
+            Threads::Two,
+            crate::aws::collect::collect_each(config, options, &mut |batch| {
+                for r in batch {
+                    let json =
+                        serde_json::to_string(&r).map_err(|e| Error::Other(e.to_string()))?;
+                    out.write_all(if count == 0 { b"\n    " } else { b",\n    " })
+                        .and_then(|()| out.write_all(json.as_bytes()))
+                        .map_err(io)?;
+                    count += 1;
+                }
+                Ok(())
+            }),
+        )??;
+        // The rest of the snapshot, as serde writes it with the (empty) resources last.
+        let text =
+            serde_json::to_string_pretty(&c.snapshot).map_err(|e| Error::Other(e.to_string()))?;
+        let rest = text
+            .strip_prefix("{\n")
+            .and_then(|t| t.strip_suffix(",\n  \"resources\": []\n}"))
+            .ok_or_else(|| {
+                Error::Other("the snapshot's keys are not in the expected order".into())
+            })?;
+        out.write_all(b"\n  ],\n")
+            .and_then(|()| out.write_all(rest.as_bytes()))
+            .and_then(|()| out.write_all(b"\n}\n"))
+            .map_err(io)?;
+        say_collected(&c, count, per_call);
+        Ok(())
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = (config, options, per_call, out);
+        Err(no_aws())
+    }
+}
+
+/// One line on stderr: what was collected and at what cost (with `per_call`, per operation).
+#[cfg(feature = "aws")]
+fn say_collected(c: &crate::aws::collect::Collection, resources: usize, per_call: bool) {
+    let calls: u64 = c.calls.values().sum();
+    let shard = c
+        .snapshot
+        .scope
+        .partition
+        .as_ref()
+        .map(|p| format!(" (shard {}/{})", p.index, p.count))
+        .unwrap_or_default();
+    let waits = c.rate_waits.as_secs_f64();
+    eprintln!(
+        "collected {} resources and {} alarms in {} account(s) × {} region(s){shard}: {} AWS requests, {} gap(s){}",
+        resources,
+        c.snapshot.alarms.len(),
+        c.snapshot.scope.accounts.len(),
+        c.snapshot.scope.regions.len(),
+        calls,
+        c.snapshot.gaps.len(),
+        if waits >= 0.001 {
+            format!(", {waits:.1} s waited for rate limits")
+        } else {
+            String::new()
+        }
+    );
+    if per_call {
+        for (op, n) in &c.calls {
+            eprintln!("  {op} {n}");
+        }
     }
 }
 

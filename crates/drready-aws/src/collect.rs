@@ -26,20 +26,52 @@ pub struct Collection {
 
 /// Collect the DR posture of every account and region into a snapshot.
 pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Error> {
+    let mut resources = Vec::new();
+    let mut c = collect_each(config, opts, &mut |batch| {
+        resources.extend(batch);
+        Ok(())
+    })
+    .await?;
+    c.snapshot.resources = resources;
+    c.snapshot.normalize();
+    Ok(c)
+}
+
+/// Collect, handing each account's resources (sorted by type and id) to `sink` as soon as the
+/// account is done, so that memory holds the accounts in flight (at most `collect.concurrency`
+/// of them), not the organization. The snapshot returned has everything but the resources.
+pub async fn collect_each(
+    config: &Config,
+    opts: &Options,
+    sink: &mut dyn FnMut(Vec<Resource>) -> Result<(), Error>,
+) -> Result<Collection, Error> {
+    use futures::StreamExt as _;
     let session = Session::open(config, opts).await?;
     let progress = opts.progress.clone();
     let window = std::time::Duration::from_secs(config.params.replica_lag_window.0);
     let regions = &session.regions;
-    let per_account = session.contexts().into_iter().map(|mut home| {
-        home.progress = progress.clone();
-        let progress = &progress;
-        let dr_region = opts
-            .dr_region
-            .as_deref()
-            .or(config.scope.dr_region.as_deref());
-        async move { collect_account(home, regions, config, progress, window, dr_region).await }
-    });
-    let results = futures::future::join_all(per_account).await;
+    let progress_ref = &progress;
+    let mut per_account = futures::stream::iter(session.contexts())
+        .map(|mut home| {
+            home.progress = progress_ref.clone();
+            let dr_region = opts
+                .dr_region
+                .as_deref()
+                .or(config.scope.dr_region.as_deref());
+            collect_account(home, regions, config, progress_ref, window, dr_region)
+        })
+        .buffer_unordered(config.collect.concurrency.max(1));
+    let mut gaps = session.gaps.clone();
+    let mut alarms = Vec::new();
+    while let Some(mut r) = per_account.next().await {
+        r.resources.sort_by(|a: &Resource, b: &Resource| {
+            (a.type_name(), a.record().id()).cmp(&(b.type_name(), b.record().id()))
+        });
+        sink(r.resources)?;
+        gaps.extend(r.gaps);
+        alarms.extend(r.alarms);
+    }
+    drop(per_account);
     // The DR test results store, read with the run's first account's credentials (by its shard).
     let mut program = drready_core::model::snapshot::ProgramFacts::default();
     let mut store_gaps = Vec::new();
@@ -54,14 +86,6 @@ pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Erro
         store_gaps = g;
     }
 
-    let mut resources = Vec::new();
-    let mut gaps = session.gaps.clone();
-    let mut alarms = Vec::new();
-    for r in results {
-        resources.extend(r.resources);
-        gaps.extend(r.gaps);
-        alarms.extend(r.alarms);
-    }
     gaps.extend(store_gaps);
     let mut snapshot = Snapshot {
         schema_version: SCHEMA_VERSION,
@@ -86,7 +110,7 @@ pub async fn collect(config: &Config, opts: &Options) -> Result<Collection, Erro
         gaps,
         program,
         alarms,
-        resources,
+        resources: Vec::new(),
     };
     snapshot.normalize();
     Ok(Collection {
