@@ -25,20 +25,7 @@ time python3 tests/moto/seed.py "$URL" bench "$N"
 
 # moto's time per request: 300 GetBucketTagging calls (a per-bucket call drready makes) over one
 # keep-alive connection, unsigned (moto does not check signatures without IAM enforcement).
-PER_CALL_MS=$(python3 - "$PORT" <<'EOF'
-import http.client, sys, time
-conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
-def call():
-    conn.request("GET", "/bench-backup-00000?tagging", headers={"Host": "127.0.0.1"})
-    conn.getresponse().read()
-for _ in range(20):
-    call()
-t = time.perf_counter()
-for _ in range(300):
-    call()
-print("%.2f" % ((time.perf_counter() - t) / 300 * 1000))
-EOF
-)
+PER_CALL_MS=$(python3 benches/moto_per_request.py "$PORT" "/bench-backup-00000?tagging")
 
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1
 LOG=$(mktemp)

@@ -35,22 +35,9 @@ exclude_ous = ["$SANDBOX"]
 exclude_accounts = ["123456789012"]
 TOML
 
-# moto's time per request, as benches/live.sh measures it: a cheap call over keep-alive.
-python3 - "$PORT" > "$WORK/per-call" <<'PY'
-import http.client, sys, time
-port = int(sys.argv[1])
-conn = http.client.HTTPConnection("127.0.0.1", port)
-def call():
-    conn.request("GET", "/", headers={"Host": "127.0.0.1"})
-    conn.getresponse().read()
-for _ in range(20):
-    call()
-t = time.perf_counter()
-for _ in range(300):
-    call()
-print("%.2f" % ((time.perf_counter() - t) / 300 * 1000))
-PY
-PER_CALL_MS=$(cat "$WORK/per-call")
+# moto's time per request, as benches/live.sh measures it: a cheap call (the management
+# account's ListBuckets) over keep-alive.
+PER_CALL_MS=$(python3 benches/moto_per_request.py "$PORT" /)
 
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1
 run() { # name, extra args...

@@ -10,13 +10,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::proxy::{self, Action};
-use common::{drready_with_keys, Moto};
+use common::{drready_with_keys, statuses, Moto};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -38,25 +37,6 @@ cross_region = true
 [components.match]
 tags = { app = "orders" }
 "#;
-
-/// (control, resource) → status of a JSON report.
-fn statuses(report: &[u8]) -> BTreeMap<(String, String), String> {
-    let doc: Value = serde_json::from_slice(report).unwrap();
-    doc["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            (
-                (
-                    v["control"].as_str().unwrap().to_string(),
-                    v["resource"].as_str().unwrap().to_string(),
-                ),
-                v["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
 
 fn audit(config: &std::path::Path, url: &str) -> (Vec<u8>, Duration) {
     let started = Instant::now();

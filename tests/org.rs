@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use common::proxy::{self, Action};
-use common::{drready, drready_with_keys, Moto};
+use common::{drready, drready_with_keys, statuses, Moto};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -79,25 +79,6 @@ fn collect(config: &Path, url: &str, extra: &[&str]) -> (Value, String) {
         serde_json::from_slice(&out.stdout).unwrap()
     };
     (snapshot, String::from_utf8(out.stderr).unwrap())
-}
-
-/// (control, resource) → status of a JSON report.
-fn statuses(report: &[u8]) -> BTreeMap<(String, String), String> {
-    let doc: Value = serde_json::from_slice(report).unwrap();
-    doc["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            (
-                (
-                    v["control"].as_str().unwrap().to_string(),
-                    v["resource"].as_str().unwrap().to_string(),
-                ),
-                v["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 /// The verdicts of an audit of snapshot files (several: the shards of one run).

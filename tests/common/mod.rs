@@ -302,3 +302,26 @@ pub fn calls_in_policy(stderr: &str) -> Vec<String> {
     }
     called
 }
+
+/// (control, resource) → status of a JSON report.
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly on the first surprise"
+)]
+pub fn statuses(report: &[u8]) -> std::collections::BTreeMap<(String, String), String> {
+    let doc: serde_json::Value = serde_json::from_slice(report).unwrap();
+    doc["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                (
+                    v["control"].as_str().unwrap().to_string(),
+                    v["resource"].as_str().unwrap().to_string(),
+                ),
+                v["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
